@@ -1,0 +1,47 @@
+"""Commands every role has (/help, /huy outside any flow) and the catch-all reply."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import BotContext, command_entries, contact_keyboard, current_actor, reply
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    actor = await current_actor(update, context)
+    if actor is None or not actor.registered:
+        await reply(update, "not_registered", reply_markup=contact_keyboard())
+        return
+    await reply(
+        update,
+        "help",
+        person=actor.person,
+        role=actor.role,
+        commands=command_entries(actor.role),
+    )
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/huy when no flow is in progress (each flow handles its own /huy first)."""
+    await reply(update, "nothing_to_cancel")
+
+
+async def fallback(update: Update, context: BotContext) -> None:
+    actor = await current_actor(update, context)
+    if actor is None or not actor.registered:
+        await reply(update, "not_registered", reply_markup=contact_keyboard())
+    else:
+        await reply(update, "unknown_message")
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    return [
+        CommandHandler("help", help_command),
+        CommandHandler("huy", cancel),
+    ]
+
+
+def fallback_handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    """Last in the order: anything no flow took."""
+    return [MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, fallback)]

@@ -1,0 +1,134 @@
+"""What every handler needs: the typed context, the sender as an Actor, and replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, TypeVar
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock, SystemClock
+from bot.commands import commands_for
+from bot.config import Config
+from messages import label, render
+from storage.access import actor_for
+from storage.db import Database
+from storage.models import Actor, Role
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Shared dependencies, set when the application is built and opened (post_init)."""
+
+    config: Config | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    db: Database | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
+    """A CallbackContext with typed services instead of string keys into bot_data."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data
+
+    @property
+    def db(self) -> Database:
+        if self.bot_data.db is None:
+            raise RuntimeError("database is not open yet (post_init has not run)")
+        return self.bot_data.db
+
+    @property
+    def config(self) -> Config:
+        if self.bot_data.config is None:
+            raise RuntimeError("configuration missing from the application")
+        return self.bot_data.config
+
+    @property
+    def clock(self) -> Clock:
+        return self.bot_data.clock
+
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], Services, Any]
+
+
+def incoming(update: Update) -> Message:
+    """The message an update carries; handlers are only registered for updates that have one."""
+    message = update.effective_message
+    if message is None:
+        raise ValueError(f"update {update.update_id} carries no message")
+    return message
+
+
+async def current_actor(update: Update, context: BotContext) -> Actor | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return await actor_for(context.db, user.id, context.config.office_admin_ids)
+
+
+def contact_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(label("share_contact"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def reply(update: Update, template: str, **values: Any) -> Message:
+    reply_markup = values.pop("reply_markup", None)
+    return await incoming(update).reply_html(render(template, **values), reply_markup=reply_markup)
+
+
+def command_entries(role: Role | None) -> list[dict[str, str]]:
+    return [{"name": c.name, "description": c.description} for c in commands_for(role)]
+
+
+async def show_commands(context: BotContext, chat_id: int, role: Role | None) -> None:
+    """The chat's command menu shows only what this person may use."""
+    commands = [BotCommand(c.name, c.description) for c in commands_for(role)]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        # The menu is a convenience; the greeting already lists the commands.
+        log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+
+def require_role(*roles: Role) -> Callable[[H], H]:
+    """Refuse, with a message, anyone who is not registered or not of these roles."""
+
+    def decorate(handler: H) -> H:
+        @wraps(handler)
+        async def guarded(update: Update, context: BotContext) -> Any:
+            actor = await current_actor(update, context)
+            if actor is None or not actor.registered:
+                await reply(update, "not_registered", reply_markup=contact_keyboard())
+                return None
+            if actor.role not in roles:
+                message = incoming(update)
+                command = (message.text or "/").split()[0].lstrip("/").split("@")[0]
+                await reply(update, "not_allowed", command=command, roles=roles)
+                return None
+            return await handler(update, context)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

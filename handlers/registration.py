@@ -1,0 +1,105 @@
+"""Registration: `/start CODE` from an invite link, or the person's own shared contact."""
+
+from __future__ import annotations
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import (
+    BotContext,
+    command_entries,
+    contact_keyboard,
+    current_actor,
+    incoming,
+    reply,
+    show_commands,
+)
+from storage.models import Actor
+from storage.people import Registration, RegistrationResult, register_by_invite, register_by_phone
+from storage.phones import normalize_phone
+
+_REFUSALS = {
+    Registration.INVALID_CODE: "registration_invalid_code",
+    Registration.INACTIVE: "registration_inactive",
+    Registration.ACCOUNT_TAKEN: "registration_account_taken",
+    Registration.PERSON_TAKEN: "registration_person_taken",
+}
+
+
+async def start(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    if context.args:
+        result = await register_by_invite(
+            context.db, context.args[0][:64], user.id, context.clock.now()
+        )
+        await _answer(update, context, result)
+        return
+    actor = await current_actor(update, context)
+    if actor is not None and actor.registered:
+        await _greet(update, context, actor, "registration_already")
+    else:
+        await reply(update, "registration_ask_contact", reply_markup=contact_keyboard())
+
+
+async def contact(update: Update, context: BotContext) -> None:
+    message = incoming(update)
+    user = update.effective_user
+    shared = message.contact
+    if user is None or shared is None:
+        return
+    if shared.user_id != user.id:
+        await reply(update, "registration_not_own_contact", reply_markup=contact_keyboard())
+        return
+    phone = normalize_phone(shared.phone_number)
+    if phone is None:
+        await reply(update, "registration_bad_phone", phone=shared.phone_number)
+        return
+    result = await register_by_phone(context.db, phone, user.id, context.clock.now())
+    if result.outcome is Registration.NOT_FOUND:
+        await reply(update, "registration_not_found", phone=phone, reply_markup=contact_keyboard())
+        return
+    await _answer(update, context, result)
+
+
+async def _answer(update: Update, context: BotContext, result: RegistrationResult) -> None:
+    if result.outcome in (Registration.REGISTERED, Registration.ALREADY):
+        actor = await current_actor(update, context)
+        if actor is not None:
+            template = (
+                "registration_welcome"
+                if result.outcome is Registration.REGISTERED
+                else "registration_already"
+            )
+            await _greet(update, context, actor, template)
+        return
+    # An OFFICE_ADMIN_IDS admin may open a stale link; they are in already.
+    actor = await current_actor(update, context)
+    if actor is not None and actor.is_admin:
+        await _greet(update, context, actor, "registration_admin")
+        return
+    await reply(
+        update, _REFUSALS[result.outcome], person=result.person, reply_markup=contact_keyboard()
+    )
+
+
+async def _greet(update: Update, context: BotContext, actor: Actor, template: str) -> None:
+    if actor.is_admin:
+        template = "registration_admin"
+    await reply(
+        update,
+        template,
+        person=actor.person,
+        commands=command_entries(actor.role),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await show_commands(context, incoming(update).chat_id, actor.role)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        MessageHandler(filters.CONTACT & private, contact),
+    ]

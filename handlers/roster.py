@@ -1,0 +1,197 @@
+"""The roster in the chat, for the office: send a file, see what would change, confirm.
+
+Also /danhsach: a blank template, the current roster and invite links, each as a file and
+limited to the units the office person may see.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import BotContext, current_actor, incoming, reply, require_role
+from messages import label, render, render_text
+from storage.access import may_manage_roster, scope_unit_ids
+from storage.models import Actor
+from storage.people import invites_for_roster
+from storage.roster import RosterChanges, apply_import, export_rows, preview_import
+from storage.roster_file import MAX_FILE_BYTES, RosterFileError, RosterIssue, read_roster
+from storage.roster_writer import TEMPLATE_ROWS, csv_bytes, invite_rows, roster_bytes
+from storage.uploads import close_upload, get_upload, save_upload
+
+log = logging.getLogger(__name__)
+SHOWN_ISSUES = 20
+ROSTER_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".xls", ".txt")
+
+
+@require_role("office")
+async def roster_menu(update: Update, context: BotContext) -> None:
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label("roster_template"), callback_data="roster:template")],
+            [InlineKeyboardButton(label("roster_export"), callback_data="roster:export")],
+            [InlineKeyboardButton(label("roster_invites"), callback_data="roster:invites")],
+        ]
+    )
+    await reply(update, "roster_menu", reply_markup=keyboard)
+
+
+async def roster_document(update: Update, context: BotContext) -> None:
+    """A document from an office person is read as a roster; others are told what to do."""
+    message = incoming(update)
+    document = message.document
+    actor = await current_actor(update, context)
+    if document is None or actor is None:
+        return
+    if actor.role != "office":
+        await reply(update, "unknown_message")
+        return
+    if not await may_manage_roster(context.db, actor):
+        await reply(update, "roster_scope_refused")
+        return
+    file_name = document.file_name or "danh_sach"
+    if not file_name.lower().endswith(ROSTER_EXTENSIONS):
+        await reply(update, "roster_wrong_type", file_name=file_name)
+        return
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await reply(update, "roster_too_big", limit_mb=MAX_FILE_BYTES // (1024 * 1024))
+        return
+    progress = await reply(update, "roster_checking", file_name=file_name)
+    try:
+        telegram_file = await context.bot.get_file(document.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not download roster file %s: %s", file_name, exc)
+        await progress.edit_text(render("roster_download_failed"))
+        return
+    try:
+        changes = await preview_import(context.db, read_roster(data, file_name))
+    except RosterFileError as exc:
+        await progress.edit_text(_issues_text(exc.issues))
+        return
+    if not changes.changed:
+        await progress.edit_text(render("roster_changes", changes=changes, applied=False))
+        return
+    upload_id = await save_upload(
+        context.db, actor.telegram_id, file_name, data, context.clock.now()
+    )
+    await progress.edit_text(
+        render("roster_changes", changes=changes, applied=False),
+        reply_markup=_confirm_keyboard(upload_id),
+    )
+
+
+async def roster_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    actor = await current_actor(update, context)
+    if actor is None or actor.role != "office":
+        await query.answer(render_text("not_allowed_short"), show_alert=True)
+        return
+    action, _, argument = query.data.removeprefix("roster:").partition(":")
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    if action in ("apply", "drop") and argument.isdigit():
+        await _settle_upload(context, actor, message, int(argument), action)
+    elif action == "template":
+        data = roster_bytes(TEMPLATE_ROWS, xlsx=True)
+        await _send_file(message, data, "mau_danh_sach.xlsx", "roster_template_caption")
+    elif action == "export":
+        await _send_export(context, actor, message)
+    elif action == "invites":
+        await _send_invites(context, actor, message)
+
+
+async def _settle_upload(
+    context: BotContext, actor: Actor, message: Message, upload_id: int, action: str
+) -> None:
+    upload = await get_upload(context.db, upload_id)
+    if upload is None or upload.telegram_id != actor.telegram_id or upload.status != "pending":
+        await message.edit_text(render("roster_expired"))
+        return
+    if action == "drop":
+        await close_upload(context.db, upload_id, "dropped")
+        await message.edit_text(render("roster_dropped"))
+        return
+    if not await may_manage_roster(context.db, actor):
+        await message.edit_text(render("roster_scope_refused"))
+        return
+    try:
+        table = read_roster(upload.data, upload.file_name)
+        changes: RosterChanges = await apply_import(context.db, table, context.clock.now())
+    except RosterFileError as exc:
+        # The database changed since the preview in a way that makes the file invalid now.
+        await close_upload(context.db, upload_id, "dropped")
+        await message.edit_text(_issues_text(exc.issues))
+        return
+    await close_upload(context.db, upload_id, "applied")
+    log.info("roster applied by %s: %s", actor.telegram_id, changes)
+    await message.edit_text(render("roster_changes", changes=changes, applied=True))
+
+
+async def _send_export(context: BotContext, actor: Actor, message: Message) -> None:
+    scope = await scope_unit_ids(context.db, actor)
+    rows = [row for row in await export_rows(context.db) if scope is None or row.unit_id in scope]
+    people = sum(1 for row in rows if row.full_name)
+    data = roster_bytes(rows, xlsx=True)
+    await _send_file(message, data, "danh_sach.xlsx", "roster_export_caption", count=people)
+
+
+async def _send_invites(context: BotContext, actor: Actor, message: Message) -> None:
+    scope = await scope_unit_ids(context.db, actor)
+    invites = [
+        invite
+        for invite in await invites_for_roster(context.db, context.clock.now())
+        if scope is None or invite.person.unit_id in scope
+    ]
+    table = invite_rows(invites, context.bot.username)
+    pending = sum(1 for invite in invites if invite.code)
+    caption = "roster_invites_caption"
+    await _send_file(
+        message, csv_bytes(table), "link_moi.csv", caption, count=len(invites), pending=pending
+    )
+
+
+async def _send_file(
+    message: Message, data: bytes, file_name: str, caption: str, **values: Any
+) -> None:
+    await message.reply_document(
+        InputFile(data, filename=file_name), caption=render(caption, **values)
+    )
+
+
+def _confirm_keyboard(upload_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label("roster_apply"), callback_data=f"roster:apply:{upload_id}"
+                ),
+                InlineKeyboardButton(
+                    label("roster_cancel"), callback_data=f"roster:drop:{upload_id}"
+                ),
+            ]
+        ]
+    )
+
+
+def _issues_text(issues: list[RosterIssue]) -> str:
+    shown = issues[:SHOWN_ISSUES]
+    texts = [render_text("roster_issue", issue=issue) for issue in shown]
+    return render("roster_errors", issues=issues, texts=texts, hidden=len(issues) - len(shown))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("danhsach", roster_menu, filters=private),
+        MessageHandler(filters.Document.ALL & private, roster_document),
+        CallbackQueryHandler(roster_button, pattern=r"^roster:"),
+    ]

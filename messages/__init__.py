@@ -1,0 +1,111 @@
+"""Every user-facing text, rendered from the Jinja2 templates beside this file.
+
+`render` gives Telegram HTML (autoescaped, so a name like `<Lan & Hoa>` cannot break a message);
+`label` gives plain text for buttons and command descriptions, from the macros in `labels.j2`.
+Missing variables fail loudly (StrictUndefined) instead of sending a blank.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+_TAG = re.compile(r"<[^>]*>")
+
+DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+_timezone: ZoneInfo = DEFAULT_TIMEZONE
+
+
+def set_timezone(timezone: ZoneInfo) -> None:
+    """Dates and times are shown in the bot's time zone (BOT_TIMEZONE), set once at start-up."""
+    global _timezone
+    _timezone = timezone
+
+
+def format_number(value: int | float | Decimal, decimals: int | None = None) -> str:
+    """Vietnamese style: 1.240 and 12,5 (dot groups thousands, comma marks decimals)."""
+    if decimals is None:
+        is_whole = isinstance(value, int) or float(value).is_integer()
+        decimals = 0 if is_whole else 2
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(_timezone) if value.tzinfo is not None else value
+
+
+def format_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = _local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime) -> str:
+    return _local(value).strftime("%H:%M %d/%m/%Y")
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("messages", "templates"),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["date"] = format_date
+    env.filters["datetime"] = format_datetime
+    env.filters["number"] = format_number
+    return env
+
+
+@cache
+def _html() -> jinja2.Environment:
+    return _environment(autoescape=True)
+
+
+@cache
+def _plain() -> jinja2.Environment:
+    return _environment(autoescape=False)
+
+
+def render(name: str, **context: Any) -> str:
+    """The HTML text of `templates/<name>.j2`."""
+    return _html().get_template(f"{name}.j2").render(**context).strip()
+
+
+def render_text(name: str, **context: Any) -> str:
+    """The same text without markup, for the command line and for nesting in other texts.
+
+    Rendered as HTML first, so tags come only from templates and can be stripped, then
+    unescaped: user data such as `<Lan & Hoa>` comes back exactly as it was.
+    """
+    return html.unescape(_TAG.sub("", render(name, **context)))
+
+
+def label(name: str, **context: Any) -> str:
+    """A plain-text label: the macro `name` of `templates/labels.j2`."""
+    module = _plain().get_template("labels.j2").module
+    macro = getattr(module, name, None)
+    if macro is None:
+        raise KeyError(f"no label macro {name!r} in labels.j2")
+    return str(macro(**context)).strip()
+
+
+def template_names() -> list[str]:
+    """Every message template (for the test that renders them all)."""
+    return sorted(
+        name.removesuffix(".j2")
+        for name in _html().list_templates(extensions=["j2"])
+        if not name.startswith("_") and name != "labels.j2"
+    )

@@ -1,0 +1,60 @@
+"""Who may see or act on which unit: the one answer every flow asks."""
+
+from __future__ import annotations
+
+from storage.db import Database
+from storage.models import Actor, Person
+from storage.people import person_by_telegram_id
+
+_SUBTREE = """
+    WITH RECURSIVE subtree(id) AS (
+        SELECT id FROM units WHERE id = ?
+        UNION
+        SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
+    )
+    SELECT id FROM subtree
+"""
+
+
+async def actor_for(db: Database, telegram_id: int, admin_ids: frozenset[int]) -> Actor:
+    person = await person_by_telegram_id(db, telegram_id)
+    if person is not None and not person.active:
+        person = None
+    return Actor(telegram_id=telegram_id, person=person, is_admin=telegram_id in admin_ids)
+
+
+async def subtree_unit_ids(db: Database, unit_id: int) -> set[int]:
+    return {row[0] for row in await db.fetchall(_SUBTREE, (unit_id,))}
+
+
+async def scope_unit_ids(db: Database, actor: Actor) -> set[int] | None:
+    """The units an actor may see or act on; None means every unit (an admin)."""
+    if actor.is_admin:
+        return None
+    person: Person | None = actor.person
+    if person is None or not person.active:
+        return set()
+    if person.role == "office":
+        return await subtree_unit_ids(db, person.unit_id)
+    if person.role == "principal":
+        return {person.unit_id}
+    return set()  # a teacher acts only on their own answers, never on a unit
+
+
+async def may_access(db: Database, actor: Actor, unit_id: int) -> bool:
+    """May this actor see or act on this unit? Office: its unit and everything under it;
+    principal: their own unit; teacher: no unit; OFFICE_ADMIN_IDS: everything."""
+    scope = await scope_unit_ids(db, actor)
+    return scope is None or unit_id in scope
+
+
+async def may_manage_roster(db: Database, actor: Actor) -> bool:
+    """A roster file replaces the whole roster, so only an office whose scope is every unit
+    (the office of a top unit, or an OFFICE_ADMIN_IDS admin) may import one."""
+    if actor.is_admin:
+        return True
+    person = actor.person
+    if person is None or not person.active or person.role != "office":
+        return False
+    parent = await db.fetchval("SELECT parent_id FROM units WHERE id = ?", (person.unit_id,))
+    return parent is None

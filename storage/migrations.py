@@ -1,0 +1,49 @@
+"""Numbered SQL scripts (NNN_name.sql), applied in order and recorded in PRAGMA user_version."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import aiosqlite
+
+
+def migration_scripts() -> list[tuple[int, str]]:
+    scripts = []
+    for entry in (resources.files("storage") / "sql").iterdir():
+        match = re.fullmatch(r"(\d{3})_\w+\.sql", entry.name)
+        if match:
+            scripts.append((int(match[1]), entry.read_text(encoding="utf-8")))
+    scripts.sort()
+    numbers = [number for number, _ in scripts]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps: {numbers}")
+    return scripts
+
+
+async def apply_migrations(conn: aiosqlite.Connection) -> int:
+    """Apply the scripts newer than the database; the caller holds the transaction."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    scripts = migration_scripts()
+    if current > len(scripts):
+        raise RuntimeError(
+            f"database schema version {current} is newer than this code ({len(scripts)})"
+        )
+    for number, sql in scripts[current:]:
+        for statement in _split_statements(sql):
+            await conn.execute(statement)
+        await conn.execute(f"PRAGMA user_version = {int(number)}")
+    return len(scripts)
+
+
+def _split_statements(sql: str) -> list[str]:
+    # executescript would COMMIT our transaction, so statements run one by one; scripts keep
+    # semicolons out of comments and string literals.
+    statements = []
+    for part in sql.split(";"):
+        code = "\n".join(line for line in part.splitlines() if not line.strip().startswith("--"))
+        if code.strip():
+            statements.append(code.strip())
+    return statements

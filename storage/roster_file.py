@@ -1,0 +1,329 @@
+"""Read a roster file (CSV or XLSX) into validated rows, or say row by row what is wrong.
+
+Nothing here touches the database: `read_roster` turns bytes into a `RosterTable`, raising
+`RosterFileError` with every problem found, each a code plus values that `messages` words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.phones import normalize_phone
+from storage.text import clean, fold
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_NAME_LENGTH = 200
+MAX_CODE_LENGTH = 50
+HEADER_SEARCH_ROWS = 10  # offices often put a title or two above the header row
+
+COLUMNS = ("unit_code", "unit_name", "parent_unit_code", "full_name", "role", "phone")
+REQUIRED_COLUMNS = ("unit_code", "full_name", "role", "phone")
+HEADER_ALIASES: dict[str, frozenset[str]] = {
+    "unit_code": frozenset({"unitcode", "madonvi", "madv", "ma"}),
+    "unit_name": frozenset({"unitname", "tendonvi", "tendv", "donvi"}),
+    "parent_unit_code": frozenset(
+        {"parentunitcode", "parentcode", "madonvicaptren", "madvcaptren", "donvicaptren",
+         "captren", "madonvicha"}
+    ),
+    "full_name": frozenset({"fullname", "name", "hoten", "hovaten", "ten"}),
+    "role": frozenset({"role", "vaitro"}),
+    "phone": frozenset(
+        {"phone", "phonenumber", "sodienthoai", "sdt", "dienthoai", "didong", "sodidong"}
+    ),
+}  # fmt: skip
+ROLE_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("office", "vanphong", "vp", "thuongtruc"), "office"),
+    **dict.fromkeys(("principal", "hieutruong", "ht", "thutruong", "thutruongdonvi"), "principal"),
+    **dict.fromkeys(("teacher", "giaovien", "gv", "nhanvien", "giaoviennhanvien"), "teacher"),
+}
+# How each column is written back out, and the header offices recognise.
+EXPORT_HEADERS = (
+    "ma_don_vi", "ten_don_vi", "ma_don_vi_cap_tren", "ho_ten", "vai_tro", "so_dien_thoai"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RosterIssue:
+    """One problem: `code` names it, `line` is the row as the spreadsheet numbers it."""
+
+    code: str
+    line: int | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RosterFileError(Exception):
+    def __init__(self, issues: list[RosterIssue]) -> None:
+        super().__init__(f"{len(issues)} problem(s) in the roster file")
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    name: str
+    parent_code: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    full_name: str
+    phone: str
+    role: str
+    unit_code: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RosterTable:
+    units: dict[str, UnitSpec]
+    people: list[PersonSpec]
+
+
+def read_roster(data: bytes, filename: str = "") -> RosterTable:
+    """Parse and validate a whole file; raise RosterFileError listing every problem."""
+    if not data.strip():
+        raise RosterFileError([RosterIssue("empty_file")])
+    if len(data) > MAX_FILE_BYTES:
+        raise RosterFileError(
+            [RosterIssue("too_large", values={"limit_mb": MAX_FILE_BYTES // (1024 * 1024)})]
+        )
+    rows = _xlsx_rows(data) if _looks_like_xlsx(data, filename) else _csv_rows(data)
+    return validate_rows(rows)
+
+
+def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> RosterTable:
+    """Rows are (line number, cells); the header is found among the first rows."""
+    iterator = iter(rows)
+    header_line, columns = _find_header(iterator)
+    issues: list[RosterIssue] = []
+    units: dict[str, UnitSpec] = {}
+    people: list[PersonSpec] = []
+    phones: dict[str, int] = {}
+    count = 0
+    for line, cells in iterator:
+        if not any(cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
+        record = {
+            name: cells[index] if index < len(cells) else "" for name, index in columns.items()
+        }
+        row_issues = _check_unit(record, line, units)
+        person = _person(record, line, phones, row_issues)
+        issues.extend(row_issues)
+        if person is not None and not row_issues:
+            people.append(person)
+    if count == 0:
+        raise RosterFileError([RosterIssue("no_rows", line=header_line)])
+    issues.extend(_check_tree(units))
+    if issues:
+        raise RosterFileError(sorted(issues, key=lambda issue: issue.line or 0))
+    return RosterTable(units=units, people=people)
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, dict[str, int]]:
+    best: tuple[int, dict[str, int], list[str]] | None = None
+    for _ in range(HEADER_SEARCH_ROWS):
+        try:
+            line, cells = next(rows)
+        except StopIteration:
+            break
+        columns = _match_columns(cells)
+        if all(name in columns for name in REQUIRED_COLUMNS):
+            return line, columns
+        if any(cells) and (best is None or len(columns) > len(best[1])):
+            best = (line, columns, cells)
+    if best is None:
+        raise RosterFileError([RosterIssue("empty_file")])
+    line, columns, cells = best
+    found = [cell for cell in cells if cell]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    code = (
+        "wrong_delimiter"
+        if len(found) == 1 and _has_several_headers(found[0])
+        else "missing_columns"
+    )
+    raise RosterFileError(
+        [RosterIssue(code, line=line, values={"missing": missing, "found": found[:12]})]
+    )
+
+
+def _match_columns(cells: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = fold(cell)
+        for name, aliases in HEADER_ALIASES.items():
+            if key in aliases and name not in columns:
+                columns[name] = index
+    return columns
+
+
+def _has_several_headers(cell: str) -> bool:
+    words = [fold(part) for part in cell.replace("|", " ").split()]
+    joined = fold(cell)
+    hits = sum(1 for aliases in HEADER_ALIASES.values() for alias in aliases if alias in joined)
+    return hits >= 2 and len(words) >= 2
+
+
+def _check_unit(
+    record: dict[str, str], line: int, units: dict[str, UnitSpec]
+) -> list[RosterIssue]:
+    code = record["unit_code"]
+    name = record.get("unit_name", "")
+    parent = record.get("parent_unit_code", "") or None
+    if not code:
+        return [RosterIssue("missing_value", line, {"column": "unit_code"})]
+    if len(code) > MAX_CODE_LENGTH:
+        return [RosterIssue("too_long", line, {"column": "unit_code", "limit": MAX_CODE_LENGTH})]
+    if parent == code:
+        return [RosterIssue("self_parent", line, {"code": code})]
+    known = units.get(code)
+    if known is None:
+        units[code] = UnitSpec(code=code, name=name, parent_code=parent, line=line)
+        return []
+    issues = []
+    if name and known.name and name != known.name:
+        values = {"code": code, "name": name, "other": known.name, "other_line": known.line}
+        issues.append(RosterIssue("unit_name_conflict", line, values))
+    if parent and known.parent_code and parent != known.parent_code:
+        values = {
+            "code": code,
+            "parent": parent,
+            "other": known.parent_code,
+            "other_line": known.line,
+        }
+        issues.append(RosterIssue("parent_conflict", line, values))
+    if not issues and ((name and not known.name) or (parent and not known.parent_code)):
+        units[code] = UnitSpec(code, known.name or name, known.parent_code or parent, known.line)
+    return issues
+
+
+def _person(
+    record: dict[str, str], line: int, phones: dict[str, int], issues: list[RosterIssue]
+) -> PersonSpec | None:
+    full_name, raw_role, raw_phone = record["full_name"], record["role"], record["phone"]
+    if not (full_name or raw_role or raw_phone):
+        return None  # a row that only describes a unit
+    for column, value in (("full_name", full_name), ("role", raw_role), ("phone", raw_phone)):
+        if not value:
+            issues.append(RosterIssue("missing_value", line, {"column": column}))
+    if len(full_name) > MAX_NAME_LENGTH:
+        issues.append(
+            RosterIssue("too_long", line, {"column": "full_name", "limit": MAX_NAME_LENGTH})
+        )
+    role = ROLE_ALIASES.get(fold(raw_role)) if raw_role else None
+    if raw_role and role is None:
+        issues.append(RosterIssue("bad_role", line, {"value": raw_role}))
+    phone = normalize_phone(raw_phone) if raw_phone else None
+    if raw_phone and phone is None:
+        issues.append(RosterIssue("bad_phone", line, {"value": raw_phone}))
+    if phone is not None:
+        first = phones.setdefault(phone, line)
+        if first != line:
+            issues.append(
+                RosterIssue("duplicate_phone", line, {"phone": phone, "other_line": first})
+            )
+    if issues or role is None or phone is None:
+        return None
+    return PersonSpec(
+        full_name=full_name, phone=phone, role=role, unit_code=record["unit_code"], line=line
+    )
+
+
+def _check_tree(units: dict[str, UnitSpec]) -> list[RosterIssue]:
+    """Names present and parents known are checked against the file; cycles are found here."""
+    issues = []
+    for unit in units.values():
+        if not unit.name:
+            issues.append(RosterIssue("missing_value", unit.line, {"column": "unit_name"}))
+    reported: set[str] = set()
+    for start in units.values():
+        chain = [start.code]
+        current = start
+        while current.parent_code is not None:
+            parent = units.get(current.parent_code)
+            if parent is None:
+                break  # checked against the database by the importer
+            if parent.code in chain:
+                cycle = [*chain[chain.index(parent.code) :], parent.code]
+                if not reported.intersection(cycle):
+                    issues.append(RosterIssue("unit_cycle", start.line, {"chain": cycle}))
+                reported.update(cycle)
+                break
+            chain.append(parent.code)
+            current = parent
+    return issues
+
+
+def _looks_like_xlsx(data: bytes, filename: str) -> bool:
+    if data[:4] == b"PK\x03\x04":
+        return True
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise RosterFileError([RosterIssue("old_xls")])
+    return filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # only XLSX imports pay for loading openpyxl
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise RosterFileError(
+            [RosterIssue("bad_xlsx", values={"detail": type(exc).__name__})]
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if line > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
+                raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
+            rows.append((line, [clean(value) for value in values]))
+        return rows
+    finally:
+        workbook.close()
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise RosterFileError([RosterIssue("not_text")])
+    lines = text.splitlines()
+    delimiter = _pick_delimiter(lines[:HEADER_SEARCH_ROWS])
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        return [(line, [clean(cell) for cell in cells]) for line, cells in enumerate(reader, 1)]
+    except csv.Error as exc:
+        raise RosterFileError(
+            [RosterIssue("bad_csv", reader.line_num, {"detail": str(exc)})]
+        ) from exc
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise RosterFileError([RosterIssue("encoding")]) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RosterFileError([RosterIssue("encoding")]) from exc
+
+
+def _pick_delimiter(lines: list[str]) -> str:
+    """The delimiter that makes some early line a recognisable header (Excel vi-VN uses ';')."""
+    best, best_hits = ",", -1
+    for delimiter in (",", ";", "\t"):
+        hits = max((len(_match_columns(line.split(delimiter))) for line in lines), default=0)
+        if hits > best_hits:
+            best, best_hits = delimiter, hits
+    return best

@@ -1,0 +1,45 @@
+"""Factories for test data: roster files as offices write them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+NOW = datetime(2026, 9, 5, 8, 0, tzinfo=UTC)
+HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Họ và tên", "Vai trò", "SĐT")
+
+# A Sở, a Phòng, two schools; one office person, two principals, three teachers.
+BASIC_ROWS: tuple[tuple[str, ...], ...] = (
+    ("SGD", "Sở GD&ĐT Bình Phước", "", "Lê Văn Sở", "Văn phòng", "0911000001"),
+    ("PGD-DX", "Phòng GD&ĐT Đồng Xoài", "SGD", "Phạm Thị Phòng", "văn phòng", "0911000002"),
+    ("THCS-TP", "Trường THCS Tân Phú", "PGD-DX", "Nguyễn Thị Lan", "Hiệu trưởng", "0912000001"),
+    ("THCS-TP", "Trường THCS Tân Phú", "PGD-DX", "Trần Văn Ân", "Giáo viên", "0912000002"),
+    ("THCS-TP", "Trường THCS Tân Phú", "PGD-DX", "Đỗ Thị Bình", "giáo viên", "+84 912 000 003"),
+    ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Hoàng Văn Minh", "hiệu trưởng", "0913000001"),
+    ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "<Lan & Hoa>", "giáo viên", "01623000002"),
+)
+
+
+def csv_file(
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] = HEADER,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> bytes:
+    lines = [delimiter.join(header)] + [delimiter.join(row) for row in rows]
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+def xlsx_file(rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["DANH SÁCH CÁN BỘ, GIÁO VIÊN"])  # a title row above the header, as offices do
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
