@@ -48,7 +48,7 @@ def test_semicolon_tab_bom_and_utf16_are_read() -> None:
 
 
 def test_xlsx_with_a_title_row_and_numeric_phones() -> None:
-    rows = [list(row) for row in BASIC_ROWS]
+    rows: list[list[object]] = [list(row) for row in BASIC_ROWS]
     rows[2][5] = 912000001  # Excel stored the phone as a number and lost the zero
     table = read_roster(xlsx_file(rows), "danh sach.xlsx")
     assert {p.phone for p in table.people} >= {"0912000001"}

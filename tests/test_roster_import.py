@@ -27,6 +27,7 @@ async def test_first_import_adds_everything(db: Database) -> None:
         "SELECT u.name, p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = ?",
         ("THCS-TP",),
     )
+    assert school is not None
     assert tuple(school) == ("Trường THCS Tân Phú", "PGD-DX")
 
 
