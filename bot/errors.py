@@ -20,6 +20,10 @@ _OFFICE_TEXT_LIMIT = 3000
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     token = context.config.token if context.bot_data.config else ""
+    if isinstance(error, Forbidden):
+        # The user blocked the bot: nothing to tell anyone, and nobody to tell it to.
+        log.warning("update %s: %s", _describe(update), error)
+        return
     log.error("error while handling an update", exc_info=error)
     if error is None:
         return
@@ -40,7 +44,7 @@ async def on_error(update: object, context: BotContext) -> None:
             )
         except TelegramError as exc:
             log.warning("could not tell admin %s about an error: %s", admin_id, exc)
-    if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
+    if isinstance(update, Update) and update.effective_chat:
         try:
             await context.bot.send_message(update.effective_chat.id, render("error_user"))
         except TelegramError as exc:

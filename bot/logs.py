@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
 REDACTED = "<TOKEN>"
 
@@ -25,8 +26,8 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self._token)
 
 
-def configure_logging(level: str, token: str) -> None:
-    handler = logging.StreamHandler()
+def configure_logging(level: str, token: str, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         RedactingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
