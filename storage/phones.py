@@ -14,6 +14,7 @@ OLD_MOBILE_PREFIXES: dict[str, str] = {
 }  # fmt: skip
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
+_CANONICAL_MOBILE = re.compile(r"0[35789]\d{8}")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -23,6 +24,8 @@ def normalize_phone(raw: str) -> str | None:
     in Excel (912…), and the retired 11-digit mobile prefixes (0162… → 032…). Landlines
     (02xx + 7 digits) are kept as 11 digits.
     """
+    if _CANONICAL_MOBILE.fullmatch(raw):
+        return raw  # the common case, already canonical
     digits = _SEPARATORS.sub("", raw.strip())
     if digits.startswith("+"):
         digits = digits[1:]
@@ -36,6 +39,6 @@ def normalize_phone(raw: str) -> str | None:
         digits = "0" + digits
     if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
         digits = OLD_MOBILE_PREFIXES[digits[:4]] + digits[4:]
-    if re.fullmatch(r"0[35789]\d{8}", digits) or re.fullmatch(r"02\d{9}", digits):
+    if _CANONICAL_MOBILE.fullmatch(digits) or re.fullmatch(r"02\d{9}", digits):
         return digits
     return None

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from storage.phones import normalize_phone
 from storage.text import clean, fold
@@ -46,6 +49,17 @@ ROLE_ALIASES: dict[str, str] = {
 EXPORT_HEADERS = (
     "ma_don_vi", "ten_don_vi", "ma_don_vi_cap_tren", "ho_ten", "vai_tro", "so_dien_thoai"
 )  # fmt: skip
+
+
+class Record(NamedTuple):
+    """One row's cells by column name."""
+
+    unit_code: str
+    unit_name: str
+    parent_unit_code: str
+    full_name: str
+    role: str
+    phone: str
 
 
 @dataclass(frozen=True)
@@ -107,15 +121,17 @@ def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> RosterTable:
     people: list[PersonSpec] = []
     phones: dict[str, int] = {}
     count = 0
+    # Missing optional columns read index -1: the empty cell appended to every row.
+    pick = itemgetter(*(columns.get(name, -1) for name in COLUMNS))
+    width = max(columns.values()) + 1
     for line, cells in iterator:
         if not any(cells):
             continue
         count += 1
         if count > MAX_ROWS:
             raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
-        record = {
-            name: cells[index] if index < len(cells) else "" for name, index in columns.items()
-        }
+        padded = [*cells, *[""] * (width - len(cells)), ""]
+        record = Record(*pick(padded))
         row_issues = _check_unit(record, line, units)
         person = _person(record, line, phones, row_issues)
         issues.extend(row_issues)
@@ -173,12 +189,8 @@ def _has_several_headers(cell: str) -> bool:
     return hits >= 2 and len(words) >= 2
 
 
-def _check_unit(
-    record: dict[str, str], line: int, units: dict[str, UnitSpec]
-) -> list[RosterIssue]:
-    code = record["unit_code"]
-    name = record.get("unit_name", "")
-    parent = record.get("parent_unit_code", "") or None
+def _check_unit(record: Record, line: int, units: dict[str, UnitSpec]) -> list[RosterIssue]:
+    code, name, parent = record.unit_code, record.unit_name, record.parent_unit_code or None
     if not code:
         return [RosterIssue("missing_value", line, {"column": "unit_code"})]
     if len(code) > MAX_CODE_LENGTH:
@@ -207,9 +219,9 @@ def _check_unit(
 
 
 def _person(
-    record: dict[str, str], line: int, phones: dict[str, int], issues: list[RosterIssue]
+    record: Record, line: int, phones: dict[str, int], issues: list[RosterIssue]
 ) -> PersonSpec | None:
-    full_name, raw_role, raw_phone = record["full_name"], record["role"], record["phone"]
+    full_name, raw_role, raw_phone = record.full_name, record.role, record.phone
     if not (full_name or raw_role or raw_phone):
         return None  # a row that only describes a unit
     for column, value in (("full_name", full_name), ("role", raw_role), ("phone", raw_phone)):
@@ -219,7 +231,7 @@ def _person(
         issues.append(
             RosterIssue("too_long", line, {"column": "full_name", "limit": MAX_NAME_LENGTH})
         )
-    role = ROLE_ALIASES.get(fold(raw_role)) if raw_role else None
+    role = _role(raw_role) if raw_role else None
     if raw_role and role is None:
         issues.append(RosterIssue("bad_role", line, {"value": raw_role}))
     phone = normalize_phone(raw_phone) if raw_phone else None
@@ -234,8 +246,14 @@ def _person(
     if issues or role is None or phone is None:
         return None
     return PersonSpec(
-        full_name=full_name, phone=phone, role=role, unit_code=record["unit_code"], line=line
+        full_name=full_name, phone=phone, role=role, unit_code=record.unit_code, line=line
     )
+
+
+@lru_cache(maxsize=256)
+def _role(raw: str) -> str | None:
+    """A roster has a handful of distinct role spellings and thousands of rows."""
+    return ROLE_ALIASES.get(fold(raw))
 
 
 def _check_tree(units: dict[str, UnitSpec]) -> list[RosterIssue]:
@@ -296,11 +314,15 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     text = _decode(data)
     if "\x00" in text:
         raise RosterFileError([RosterIssue("not_text")])
-    lines = text.splitlines()
+    # Normalise once for the whole file; per cell only white space is left to tidy.
+    lines = unicodedata.normalize("NFC", text).splitlines()
     delimiter = _pick_delimiter(lines[:HEADER_SEARCH_ROWS])
     reader = csv.reader(lines, delimiter=delimiter)
     try:
-        return [(line, [clean(cell) for cell in cells]) for line, cells in enumerate(reader, 1)]
+        return [
+            (line, [" ".join(cell.split()) for cell in cells])
+            for line, cells in enumerate(reader, 1)
+        ]
     except csv.Error as exc:
         raise RosterFileError(
             [RosterIssue("bad_csv", reader.line_num, {"detail": str(exc)})]

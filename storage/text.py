@@ -24,7 +24,11 @@ def clean(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    text = value if isinstance(value, str) else str(value)
+    # A 20,000-row roster has 120,000 cells, nearly all already NFC: check before converting.
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 def _letter_key(char: str) -> tuple[int, int]:
