@@ -40,9 +40,7 @@ def write_roster(path: Path, people: int) -> int:
         district, school = schools[index % len(schools)]
         name = f"{FAMILY[index % 10]} Văn {GIVEN[(index // 10) % 12]} {index}"
         role = "hiệu trưởng" if index < len(schools) else "giáo viên"
-        rows.append(
-            (school, f"Trường {school}", district, name, role, f"09{index + 1:08d}")
-        )
+        rows.append((school, f"Trường {school}", district, name, role, f"09{index + 1:08d}"))
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(("ma_don_vi", "ten_don_vi", "ma_don_vi_cap_tren", "ho_ten", "vai_tro",

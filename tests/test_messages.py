@@ -1,0 +1,98 @@
+"""Every template renders; texts escape user data; numbers and dates look Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import jinja2
+import pytest
+
+from messages import (
+    format_date,
+    format_datetime,
+    format_number,
+    label,
+    render,
+    render_text,
+    template_names,
+)
+from storage.models import Person
+from storage.roster import RosterChanges
+from storage.roster_file import PersonSpec, RosterIssue
+
+PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
+COMMANDS = [{"name": "help", "description": "Hướng dẫn"}]
+CHANGES = RosterChanges(
+    units_added=("T1",),
+    people_added=(PersonSpec("A", "0912000001", "teacher", "T1", 2),),
+    people_deactivated=tuple(f"Người {i}" for i in range(12)),
+)
+SAMPLES: dict[str, dict[str, Any]] = {
+    "registration_welcome": {"person": PERSON, "commands": COMMANDS},
+    "registration_already": {"person": PERSON, "commands": COMMANDS},
+    "registration_admin": {"person": PERSON, "commands": COMMANDS},
+    "registration_not_found": {"phone": "0912000001"},
+    "registration_bad_phone": {"phone": "abc"},
+    "registration_inactive": {"person": PERSON},
+    "registration_person_taken": {"person": PERSON},
+    "help": {"person": PERSON, "role": "office", "commands": COMMANDS},
+    "not_allowed": {"command": "danhsach", "roles": ["office"]},
+    "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
+    "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
+    "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
+    "roster_changes": {"changes": CHANGES, "applied": False},
+    "roster_wrong_type": {"file_name": "a.jpg"},
+    "roster_too_big": {"limit_mb": 20},
+    "roster_checking": {"file_name": "a.csv"},
+    "roster_export_caption": {"count": 1240},
+    "roster_invites_caption": {"count": 5000, "pending": 12},
+    "cli_config_error": {"error": "x"},
+    "cli_exported": {"count": 3, "path": "a.csv"},
+    "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
+    "cli_username_failed": {"error": "x"},
+    "cli_read_failed": {"path": "a", "error": "x"},
+}
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_renders(name: str) -> None:
+    text = render(name, **SAMPLES.get(name, {}))
+    assert text.strip()
+    assert "<Lan & Hoa>" not in text  # user data is always escaped in HTML
+
+
+def test_missing_variable_fails_loudly() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        render("registration_welcome", commands=COMMANDS)
+
+
+def test_escaping_and_plain_text() -> None:
+    html = render("registration_inactive", person=PERSON)
+    assert "&lt;Lan &amp; Hoa&gt;" in html
+    assert render_text("registration_inactive", person=PERSON).startswith("⚠️ <Lan & Hoa>")
+
+
+def test_long_lists_are_shortened() -> None:
+    text = render_text("roster_changes", changes=CHANGES, applied=False)
+    assert "Người 9" in text and "Người 10" not in text and "… và 2 người khác" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1240, "1.240"), (12.5, "12,5"), (1234567, "1.234.567"), (0.25, "0,25"), (5000.0, "5.000")],
+)
+def test_numbers(value: float, expected: str) -> None:
+    assert format_number(value) == expected
+
+
+def test_dates_in_the_bot_time_zone() -> None:
+    assert format_date(date(2024, 1, 25)) == "25/01/2024"
+    assert format_date(datetime(2024, 1, 24, 18, 0, tzinfo=UTC)) == "25/01/2024"  # 01:00 in VN
+    assert format_datetime(datetime(2024, 1, 24, 18, 5, tzinfo=UTC)) == "01:05 25/01/2024"
+
+
+def test_labels() -> None:
+    assert label("share_contact") == "📱 Chia sẻ số điện thoại"
+    with pytest.raises(KeyError):
+        label("khong_co")
