@@ -39,11 +39,7 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
 
 
 def _split_statements(sql: str) -> list[str]:
-    # executescript would COMMIT our transaction, so statements run one by one; scripts keep
-    # semicolons out of comments and string literals.
-    statements = []
-    for part in sql.split(";"):
-        code = "\n".join(line for line in part.splitlines() if not line.strip().startswith("--"))
-        if code.strip():
-            statements.append(code.strip())
-    return statements
+    # executescript would COMMIT our transaction, so statements run one by one. Comment
+    # lines go first (they may hold semicolons); scripts keep ';' out of string literals.
+    code = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [part.strip() for part in code.split(";") if part.strip()]
