@@ -8,7 +8,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -19,8 +18,18 @@ from telegram.ext import (
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.errors import on_error
+from bot.persistence import SQLitePersistence, save_states_handler
+from bot.sender import OutboxAwareRateLimiter, OutboxSender
 from bot.updates import PerChatUpdateProcessor
-from handlers import basics, registration, roster
+from handlers import (
+    announce,
+    basics,
+    campaign_buttons,
+    campaign_launch,
+    progress,
+    registration,
+    roster,
+)
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
 from storage.db import Database
@@ -28,14 +37,21 @@ from storage.db import Database
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
 # All handlers share group 0, so the first that matches wins; this list is that order.
-# Flows that own a conversation come first (their /huy and catch-alls must win), then
-# registration, the per-role commands, and last the catch-all reply.
+# Conversations come first: they only take their entry command or a chat already inside
+# them, whose /huy, documents and catch-alls must win. Then registration, the buttons under
+# broadcast messages, the per-role commands, and last the catch-all reply.
 HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
+    ("campaign_launch", campaign_launch.handlers),
+    ("announce", announce.handlers),
     ("registration", registration.handlers),
+    ("campaign_buttons", campaign_buttons.handlers),
+    ("progress", progress.handlers),
     ("roster", roster.handlers),
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),
 )
+# Group 1 runs after whichever group-0 handler took the update.
+SAVE_STATES_GROUP = 1
 
 
 def build_application(config: Config, clock: Clock | None = None) -> BotApplication:
@@ -48,12 +64,18 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.timezone))
+        # BROADCAST_RATE is the whole bot's budget: the outbox sender paces itself to it and
+        # interactive replies share it through this limiter, so during a broadcast a reply
+        # waits behind a few of the sender's requests at most. Interactive requests are retried
+        # here after a 429; the sender's are not (it pauses itself and puts the row back), so
+        # each 429 is waited out once, by whoever owns the request (see bot/sender.py).
         .rate_limiter(
-            AIORateLimiter(
+            OutboxAwareRateLimiter(
                 overall_max_rate=config.broadcast_rate, overall_time_period=1, max_retries=3
             )
         )
         .context_types(context_types)
+        .persistence(SQLitePersistence(config.database_path))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_open_storage)
         .post_shutdown(_close_storage)
@@ -63,6 +85,7 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
     application.bot_data.clock = services.clock
     for _name, factory in HANDLER_ORDER:
         application.add_handlers(list(factory()))
+    application.add_handler(save_states_handler(), group=SAVE_STATES_GROUP)
     application.add_error_handler(on_error)
     return application
 
@@ -71,10 +94,17 @@ async def _open_storage(application: Application[Any, Any, Any, Any, Services, A
     services = application.bot_data
     assert services.config is not None
     services.db = await Database.open(services.config.database_path)
+    services.sender = OutboxSender(
+        services.db, rate=services.config.broadcast_rate, clock=services.clock
+    )
+    services.sender.start(application)
 
 
 async def _close_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
     services = application.bot_data
+    if services.sender is not None:  # before the database closes under its last rows
+        await services.sender.stop()
+        services.sender = None
     if services.db is not None:
         await services.db.close()
         services.db = None

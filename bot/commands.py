@@ -24,6 +24,9 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", ROLES),
     Command("help", ROLES),
+    Command("tiendo", ROLES),
+    Command("phatdong", ("office",)),
+    Command("thongbao", ("office",)),
     Command("danhsach", ("office",)),
     Command("huy", ROLES),
 )

@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock, SystemClock
 from bot.commands import commands_for
 from bot.config import Config
+from bot.sender import OutboxSender
 from messages import label, render
 from storage.access import actor_for
 from storage.db import Database
@@ -37,6 +38,7 @@ class Services:
     config: Config | None = None
     clock: Clock = field(default_factory=SystemClock)
     db: Database | None = None
+    sender: OutboxSender | None = None  # drains the outbox; started in post_init
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):

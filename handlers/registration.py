@@ -14,7 +14,8 @@ from handlers.common import (
     reply,
     show_commands,
 )
-from storage.models import Actor
+from storage.campaigns import deliver_to_newcomer
+from storage.models import Actor, Person
 from storage.people import Registration, RegistrationResult, register_by_invite, register_by_phone
 from storage.phones import normalize_phone
 
@@ -73,6 +74,8 @@ async def _answer(update: Update, context: BotContext, result: RegistrationResul
                 else "registration_already"
             )
             await _greet(update, context, actor, template)
+        if result.outcome is Registration.REGISTERED and result.person is not None:
+            await _deliver_missed_campaigns(context, result.person)
         return
     # An OFFICE_ADMIN_IDS admin may open a stale link; they are in already.
     actor = await current_actor(update, context)
@@ -82,6 +85,12 @@ async def _answer(update: Update, context: BotContext, result: RegistrationResul
     await reply(
         update, _REFUSALS[result.outcome], person=result.person, reply_markup=contact_keyboard()
     )
+
+
+async def _deliver_missed_campaigns(context: BotContext, person: Person) -> None:
+    queued = await deliver_to_newcomer(context.db, person, context.clock.now())
+    if queued and context.services.sender is not None:
+        context.services.sender.wake()
 
 
 async def _greet(update: Update, context: BotContext, actor: Actor, template: str) -> None:

@@ -79,12 +79,12 @@ def _plain() -> jinja2.Environment:
     return _environment(autoescape=False)
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     """The HTML text of `templates/<name>.j2`."""
     return _html().get_template(f"{name}.j2").render(**context).strip()
 
 
-def render_text(name: str, **context: Any) -> str:
+def render_text(name: str, /, **context: Any) -> str:
     """The same text without markup, for the command line and for nesting in other texts.
 
     Rendered as HTML first, so tags come only from templates and can be stripped, then
@@ -93,7 +93,7 @@ def render_text(name: str, **context: Any) -> str:
     return html.unescape(_TAG.sub("", render(name, **context)))
 
 
-def label(name: str, **context: Any) -> str:
+def label(name: str, /, **context: Any) -> str:
     """A plain-text label: the macro `name` of `templates/labels.j2`."""
     module = _plain().get_template("labels.j2").module
     macro = getattr(module, name, None)

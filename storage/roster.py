@@ -9,6 +9,7 @@ from typing import Any
 
 from storage.db import Database
 from storage.roster_file import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
+from storage.text import vietnamese_key
 
 
 @dataclass(frozen=True)
@@ -252,3 +253,22 @@ async def export_rows(db: Database) -> list[RosterExportRow]:
         " ORDER BY u.id, p.id"
     )
     return [RosterExportRow(*row) for row in rows]
+
+
+async def units_by_code(db: Database, codes: list[str]) -> dict[str, int]:
+    """Active units among the codes given, code → id."""
+    if not codes:
+        return {}
+    marks = ",".join("?" * len(codes))
+    rows = await db.fetchall(
+        f"SELECT code, id FROM units WHERE active = 1 AND code IN ({marks})",  # noqa: S608
+        tuple(codes),
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def unit_names(db: Database, scope: set[int] | None) -> list[tuple[str, str]]:
+    """(code, name) of active units in the scope (None: all), in name order."""
+    rows = await db.fetchall("SELECT id, code, name FROM units WHERE active = 1")
+    chosen = [(row[1], row[2]) for row in rows if scope is None or row[0] in scope]
+    return sorted(chosen, key=lambda pair: vietnamese_key(pair[1]))

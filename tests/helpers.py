@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 NOW = datetime(2026, 9, 5, 8, 0, tzinfo=UTC)
 HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Họ và tên", "Vai trò", "SĐT")
@@ -43,3 +44,6 @@ def xlsx_file(rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER) 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")

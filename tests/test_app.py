@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, MessageHandler
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler
 
 from bot.app import HANDLER_ORDER, build_application
 from bot.commands import COMMANDS
@@ -24,9 +24,11 @@ def test_handlers_follow_the_written_order() -> None:
 
 def test_every_menu_command_has_a_handler() -> None:
     app = build_application(Config(token=TOKEN))
+    tops = list(app.handlers[0])
+    entries = [e for h in tops if isinstance(h, ConversationHandler) for e in h.entry_points]
     handled = {
         command
-        for handler in app.handlers[0]
+        for handler in tops + entries
         if isinstance(handler, CommandHandler)
         for command in handler.commands
     }

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
     format_datetime,
@@ -17,7 +18,17 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.campaigns import (
+    Audience,
+    Campaign,
+    CampaignSpec,
+    Received,
+    Round,
+    Target,
+    UnitProgress,
+)
 from storage.models import Person
+from storage.outbox import BroadcastCounts, Failure
 from storage.roster import RosterChanges
 from storage.roster_file import PersonSpec, RosterIssue
 
@@ -28,7 +39,59 @@ CHANGES = RosterChanges(
     people_added=(PersonSpec("A", "0912000001", "teacher", "T1", 2),),
     people_deactivated=tuple(f"Người {i}" for i in range(12)),
 )
+DEADLINE = datetime(2024, 1, 25, 16, 59, tzinfo=UTC)
+ROUNDS = (Round("Sơ kết", "unit", DEADLINE, "review", 1),)
+SPEC = CampaignSpec(
+    title="Vì người nghèo <2024>",
+    plan_number="12/KH-SGDĐT",
+    issuer_unit_id=1,
+    period_from=date(2023, 9, 1),
+    period_to=date(2024, 5, 31),
+    summary="Tóm tắt & mục đích",
+    targets=(Target("100% tham gia", 100.0, "%"),),
+    audience_all=True,
+    units=(),
+    roles=("teacher",),
+    document_file_id=None,
+    document_name=None,
+    document_path=None,
+    rounds=ROUNDS,
+)
+UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0)
 SAMPLES: dict[str, dict[str, Any]] = {
+    "ack_done": {"when": DEADLINE},
+    "ack_already": {"when": DEADLINE},
+    "announce_ask_text": {"title": "Kế hoạch"},
+    "announcement": {"draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>")},
+    "campaign_message": {"spec": SPEC, "rounds": ROUNDS},
+    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS},
+    "input_bad_date": {"text": "abc"},
+    "input_bad_deadline": {"text": "abc"},
+    "input_bad_time": {"text": "25:00"},
+    "input_deadline_past": {"deadline": DEADLINE, "now": DEADLINE},
+    "input_impossible_date": {"text": "31/02/2025"},
+    "input_percent_range": {"text": "101%"},
+    "input_period_reversed": {"start": date(2024, 1, 2), "end": date(2024, 1, 1)},
+    "input_target_too_long": {"limit": 300},
+    "input_too_long": {"maximum": 200, "length": 10_000},
+    "input_too_many_targets": {"limit": 20},
+    "input_too_short": {"minimum": 3},
+    "launch_ask_round_deadline": {"name": "Sơ kết"},
+    "launch_ask_round_kind": {"name": "Sơ kết"},
+    "launch_ask_round_more": {"rounds": ROUNDS},
+    "launch_ask_units": {"units": [("T1", "Trường <1>")], "more": 3},
+    "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
+    "launch_preview_count": {
+        "audience": Audience(frozenset({1}), (PERSON,)),
+        "units": 1,
+    },
+    "progress_campaign": {
+        "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
+        "units": [UNIT],
+        "shown": 30,
+    },
+    "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)]},
+    "report_not_open": {"rounds": ROUNDS},
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},
@@ -52,6 +115,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
     "cli_username_failed": {"error": "x"},
     "cli_read_failed": {"path": "a", "error": "x"},
+    "broadcast_progress": {
+        "title": "<Lan & Hoa>",
+        "counts": BroadcastCounts(total=5000, pending=8, sent=4977, failed=3, blocked=12),
+        "done": False,
+    },
+    "broadcast_done": {
+        "title": "<Lan & Hoa>",
+        "counts": BroadcastCounts(total=5000, sent=4985, failed=3, blocked=12),
+        "groups": [
+            (
+                "Trường <A>",
+                [
+                    Failure("Trường <A>", "<Lan & Hoa>", "blocked", None),
+                    Failure("Trường <A>", "Trần Văn Ân", "failed", "Chat not found"),
+                ],
+            )
+        ],
+        "hidden": 13,
+    },
 }
 
 

@@ -1,0 +1,228 @@
+"""/thongbao: the office sends a free-text announcement to a campaign's audience or to
+everyone in its scope, through the same outbox as campaign launches, after a preview."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from handlers.common import BotContext, current_actor, incoming, require_role
+from handlers.inputs import InputError, check_length
+from messages import label, render
+from storage.access import scope_unit_ids
+from storage.campaigns import Audience, campaigns_visible, get_campaign, resolve_audience
+from storage.drafts import delete_draft, load_draft, save_draft
+from storage.models import ROLES, Actor
+from storage.outbox import create_broadcast
+
+FLOW = "thongbao"
+
+
+class Step(StrEnum):
+    TARGET = "target"
+    TEXT = "text"
+    CONFIRM = "confirm"
+
+
+@dataclass
+class AnnouncementDraft:
+    campaign_id: int | None = None
+    title: str = ""
+    text: str = ""
+
+
+async def _draft(update: Update, context: BotContext) -> AnnouncementDraft:
+    user = update.effective_user
+    data = await load_draft(context.db, user.id, FLOW) if user else None
+    return AnnouncementDraft(**(data or {}))
+
+
+async def _save(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
+    user = update.effective_user
+    if user is not None:
+        await save_draft(context.db, user.id, FLOW, asdict(draft), context.clock.now())
+
+
+async def _say(
+    update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
+) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.reply_html(render(template, **values), reply_markup=keyboard)
+            return
+    await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
+
+
+@require_role("office")
+async def start(update: Update, context: BotContext) -> Step:
+    actor = await current_actor(update, context)
+    scope = await scope_unit_ids(context.db, actor) if actor else set()
+    rows = [[InlineKeyboardButton(label("announce_everyone"), callback_data="tb:all")]]
+    for campaign_id in await campaigns_visible(context.db, scope, limit=8):
+        campaign = await get_campaign(context.db, campaign_id)
+        if campaign is not None:
+            text = label("announce_campaign", title=campaign.spec.title)[:60]
+            rows.append([InlineKeyboardButton(text, callback_data=f"tb:c:{campaign_id}")])
+    await _save(update, context, AnnouncementDraft())
+    await _say(update, "announce_ask_target", InlineKeyboardMarkup(rows))
+    return Step.TARGET
+
+
+async def on_target(update: Update, context: BotContext) -> Step:
+    query = update.callback_query
+    data = (query.data or "") if query else ""
+    draft = AnnouncementDraft()
+    if data.startswith("tb:c:"):
+        campaign = await get_campaign(context.db, int(data.removeprefix("tb:c:")))
+        if campaign is None:
+            return Step.TARGET
+        draft.campaign_id, draft.title = campaign.id, campaign.spec.title
+    await _save(update, context, draft)
+    await _say(update, "announce_ask_text", title=draft.title)
+    return Step.TEXT
+
+
+async def on_text(update: Update, context: BotContext) -> Step:
+    draft = await _draft(update, context)
+    try:
+        draft.text = check_length(incoming(update).text_html or "", 1, 3500)
+    except InputError as error:
+        await _say(update, error.template, **error.values)
+        return Step.TEXT
+    await _save(update, context, draft)
+    actor = await current_actor(update, context)
+    audience = await _audience(context, actor, draft) if actor else Audience(frozenset(), ())
+    await _say(update, "announce_preview_intro")
+    await incoming(update).reply_html(render("announcement", draft=draft))
+    buttons = [InlineKeyboardButton(label("cancel"), callback_data="tb:cancel")]
+    if audience.registered:
+        buttons.insert(0, InlineKeyboardButton(label("send"), callback_data="tb:send"))
+    await _say(
+        update,
+        "launch_preview_count",
+        InlineKeyboardMarkup([buttons]),
+        audience=audience,
+        units=len(audience.unit_ids),
+    )
+    return Step.CONFIRM
+
+
+async def _audience(context: BotContext, actor: Actor, draft: AnnouncementDraft) -> Audience:
+    scope = await scope_unit_ids(context.db, actor)
+    issuer = actor.person.unit_id if actor.person and scope is not None else None
+    if draft.campaign_id is not None:
+        campaign = await get_campaign(context.db, draft.campaign_id)
+        if campaign is not None:
+            spec = campaign.spec
+            audience = await resolve_audience(
+                context.db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
+            )
+            if scope is None:
+                return audience
+            people = tuple(p for p in audience.people if p.unit_id in scope)
+            return Audience(audience.unit_ids & frozenset(scope), people)
+    return await resolve_audience(context.db, issuer, True, (), ROLES)
+
+
+async def on_send(update: Update, context: BotContext) -> int:
+    actor = await current_actor(update, context)
+    query = update.callback_query
+    if actor is None or actor.role != "office" or query is None:
+        return ConversationHandler.END
+    await query.answer()
+    draft = await _draft(update, context)
+    audience = await _audience(context, actor, draft)
+    chat = update.effective_chat
+    assert chat is not None
+    progress = await context.bot.send_message(chat.id, render("launch_progress_start"))
+    await create_broadcast(
+        context.db,
+        kind="announcement",
+        campaign_id=draft.campaign_id,
+        payload={
+            "text": render("announcement", draft=draft),
+            "buttons": [],
+            "document": None,
+            "title": draft.title or label("announce_everyone"),
+        },
+        created_by=actor.telegram_id,
+        progress_chat_id=chat.id,
+        progress_message_id=progress.message_id,
+        recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
+        now=context.clock.now(),
+    )
+    await delete_draft(context.db, actor.telegram_id, FLOW)
+    if context.services.sender is not None:
+        context.services.sender.wake()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(None)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    user = update.effective_user
+    if user is not None:
+        await delete_draft(context.db, user.id, FLOW)
+    await _say(update, "announce_cancelled")
+    return ConversationHandler.END
+
+
+def _expect(step: Step, template: str) -> Any:
+    async def handler(update: Update, context: BotContext) -> Step:
+        await _say(update, template)
+        return step
+
+    return handler
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    await _say(update, "launch_busy")
+
+
+def conversation() -> ConversationHandler[BotContext]:
+    with warnings.catch_warnings():
+        # Tracked per chat on purpose, as in /phatdong: one draft per office person.
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("thongbao", start, filters=filters.ChatType.PRIVATE)],
+            states={
+                Step.TARGET: [
+                    CallbackQueryHandler(on_target, pattern=r"^tb:(all|c:\d+)$"),
+                    MessageHandler(~filters.COMMAND, _expect(Step.TARGET, "launch_expect_button")),
+                ],
+                Step.TEXT: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+                    MessageHandler(~filters.COMMAND, _expect(Step.TEXT, "launch_expect_text")),
+                ],
+                Step.CONFIRM: [
+                    CallbackQueryHandler(on_send, pattern=r"^tb:send$"),
+                    CallbackQueryHandler(cancel, pattern=r"^tb:cancel$"),
+                    MessageHandler(
+                        ~filters.COMMAND, _expect(Step.CONFIRM, "launch_expect_button")
+                    ),
+                ],
+            },
+            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
+            name=FLOW,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [conversation()]

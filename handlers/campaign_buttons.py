@@ -1,0 +1,67 @@
+"""The buttons under a campaign message: "Đã nhận" (acknowledge) and "Báo cáo"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from handlers.common import BotContext, current_actor
+from messages import label, render, render_text
+from storage.campaigns import acknowledge, get_campaign, was_recipient
+
+
+async def on_acknowledge(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    campaign_id = int(query.data.removeprefix("ack:"))
+    if campaign_id == 0:  # the office's preview
+        await query.answer(render_text("ack_preview"), show_alert=True)
+        return
+    actor = await current_actor(update, context)
+    person = actor.person if actor else None
+    if person is None or not await was_recipient(context.db, campaign_id, person.id):
+        await query.answer(render_text("not_allowed_short"), show_alert=True)
+        return
+    new, when = await acknowledge(context.db, campaign_id, person.id, context.clock.now())
+    await query.answer(render_text("ack_done" if new else "ack_already", when=when))
+    message = query.message
+    if new and isinstance(message, Message) and message.reply_markup is not None:
+        await message.edit_reply_markup(_acknowledged(message.reply_markup, query.data))
+
+
+def _acknowledged(markup: InlineKeyboardMarkup, data: str) -> InlineKeyboardMarkup:
+    """The same keyboard with the acknowledge button showing it is done."""
+    rows = []
+    for row in markup.inline_keyboard:
+        rows.append(
+            [
+                InlineKeyboardButton(label("campaign_acked"), callback_data=data)
+                if button.callback_data == data
+                else button
+                for button in row
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_report(update: Update, context: BotContext) -> None:
+    """Until conversational reports land, say which rounds there are and when they are due."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    campaign_id = int(query.data.removeprefix("rep:"))
+    campaign = await get_campaign(context.db, campaign_id) if campaign_id else None
+    rounds = campaign.rounds if campaign else ()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.reply_html(render("report_not_open", rounds=rounds))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        CallbackQueryHandler(on_acknowledge, pattern=r"^ack:\d+$"),
+        CallbackQueryHandler(on_report, pattern=r"^rep:\d+$"),
+    ]

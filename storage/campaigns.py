@@ -1,0 +1,384 @@
+"""Campaigns: launch (with its broadcast, in one transaction), audience, acknowledgements,
+and delivery progress per unit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.access import subtree_unit_ids
+from storage.db import Database
+from storage.models import ROLES, Person
+from storage.outbox import enqueue_broadcast
+from storage.people import people_in_units
+
+FORMS = ("short", "participation", "review")  # built-in report forms until custom forms land
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    value: float | None = None
+    value_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    kind: str  # 'unit' (the principal answers) or 'person'
+    deadline: datetime
+    form: str
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """Everything the office chose in /phatdong."""
+
+    title: str
+    plan_number: str
+    issuer_unit_id: int | None
+    period_from: date | None
+    period_to: date | None
+    summary: str
+    targets: tuple[Target, ...]
+    audience_all: bool
+    units: tuple[tuple[int, bool], ...]  # (unit id, include its sub-units) when not all
+    roles: tuple[str, ...]
+    document_file_id: str | None
+    document_name: str | None
+    document_path: str | None
+    rounds: tuple[Round, ...]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    spec: CampaignSpec
+    status: str
+    launched_at: datetime | None
+    rounds: tuple[Round, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Audience:
+    unit_ids: frozenset[int]
+    people: tuple[Person, ...]
+
+    @property
+    def registered(self) -> list[Person]:
+        return [p for p in self.people if p.telegram_id is not None]
+
+    @property
+    def unregistered(self) -> int:
+        return sum(1 for p in self.people if p.telegram_id is None)
+
+
+async def all_unit_ids(db: Database) -> set[int]:
+    return {row[0] for row in await db.fetchall("SELECT id FROM units WHERE active = 1")}
+
+
+async def resolve_audience(
+    db: Database,
+    issuer_unit_id: int | None,
+    audience_all: bool,
+    units: Iterable[tuple[int, bool]],
+    roles: Iterable[str],
+) -> Audience:
+    """Everyone the campaign reaches: within the issuer's subtree (all units for an admin)."""
+    scope = (
+        await subtree_unit_ids(db, issuer_unit_id)
+        if issuer_unit_id is not None
+        else await all_unit_ids(db)
+    )
+    if audience_all:
+        chosen = scope
+    else:
+        chosen = set()
+        for unit_id, include_children in units:
+            chosen |= await subtree_unit_ids(db, unit_id) if include_children else {unit_id}
+        chosen &= scope
+    wanted = set(roles)
+    people = [p for p in await people_in_units(db, sorted(chosen)) if p.role in wanted]
+    return Audience(frozenset(chosen), tuple(people))
+
+
+async def launch_campaign(
+    db: Database,
+    spec: CampaignSpec,
+    *,
+    created_by: int,
+    payload_for: Callable[[int, Sequence[Round]], dict[str, Any]],
+    progress_chat_id: int,
+    progress_message_id: int,
+    now: datetime,
+) -> tuple[int, int, Audience]:
+    """Store the campaign, its rounds and one outbox row per registered recipient, in one
+    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive."""
+    audience = await resolve_audience(
+        db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
+    )
+    async with db.transaction() as conn:
+        campaign_id = await _insert_campaign(conn, spec, created_by, now)
+        rounds = await _insert_rounds(conn, campaign_id, spec.rounds)
+        broadcast_id = await enqueue_broadcast(
+            conn,
+            kind="campaign",
+            campaign_id=campaign_id,
+            payload=payload_for(campaign_id, rounds),
+            created_by=created_by,
+            progress_chat_id=progress_chat_id,
+            progress_message_id=progress_message_id,
+            recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
+            now=now,
+        )
+    return campaign_id, broadcast_id, audience
+
+
+async def _insert_campaign(
+    conn: aiosqlite.Connection, spec: CampaignSpec, created_by: int, now: datetime
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO campaigns (title, plan_number, issuer_unit_id, period_from, period_to,"
+        " summary, audience_all, audience_roles, document_file_id, document_name,"
+        " document_path, status, created_by, created_at, launched_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launched', ?, ?, ?)",
+        (
+            spec.title,
+            spec.plan_number,
+            spec.issuer_unit_id,
+            spec.period_from.isoformat() if spec.period_from else None,
+            spec.period_to.isoformat() if spec.period_to else None,
+            spec.summary,
+            int(spec.audience_all),
+            ",".join(spec.roles),
+            spec.document_file_id,
+            spec.document_name,
+            spec.document_path,
+            created_by,
+            now.isoformat(),
+            now.isoformat(),
+        ),
+    )
+    campaign_id = cursor.lastrowid or 0
+    await conn.executemany(
+        "INSERT INTO campaign_targets (campaign_id, position, text, value, value_unit)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(campaign_id, i, t.text, t.value, t.value_unit) for i, t in enumerate(spec.targets)],
+    )
+    await conn.executemany(
+        "INSERT INTO campaign_units (campaign_id, unit_id, include_children) VALUES (?, ?, ?)",
+        [(campaign_id, unit_id, int(children)) for unit_id, children in spec.units],
+    )
+    return campaign_id
+
+
+async def _insert_rounds(
+    conn: aiosqlite.Connection, campaign_id: int, rounds: Sequence[Round]
+) -> list[Round]:
+    stored = []
+    for position, item in enumerate(rounds):
+        cursor = await conn.execute(
+            "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (campaign_id, position, item.name, item.kind, item.deadline.isoformat(), item.form),
+        )
+        stored.append(Round(item.name, item.kind, item.deadline, item.form, cursor.lastrowid))
+    return stored
+
+
+async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
+    row = await db.fetchone("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+    if row is None:
+        return None
+    targets = await db.fetchall(
+        "SELECT text, value, value_unit FROM campaign_targets WHERE campaign_id = ?"
+        " ORDER BY position",
+        (campaign_id,),
+    )
+    units = await db.fetchall(
+        "SELECT unit_id, include_children FROM campaign_units WHERE campaign_id = ?",
+        (campaign_id,),
+    )
+    rounds = await db.fetchall(
+        "SELECT id, name, kind, deadline, form FROM rounds WHERE campaign_id = ?"
+        " ORDER BY position",
+        (campaign_id,),
+    )
+    round_list = tuple(
+        Round(r["name"], r["kind"], datetime.fromisoformat(r["deadline"]), r["form"], r["id"])
+        for r in rounds
+    )
+    spec = CampaignSpec(
+        title=row["title"],
+        plan_number=row["plan_number"],
+        issuer_unit_id=row["issuer_unit_id"],
+        period_from=date.fromisoformat(row["period_from"]) if row["period_from"] else None,
+        period_to=date.fromisoformat(row["period_to"]) if row["period_to"] else None,
+        summary=row["summary"],
+        targets=tuple(Target(t[0], t[1], t[2]) for t in targets),
+        audience_all=bool(row["audience_all"]),
+        units=tuple((u[0], bool(u[1])) for u in units),
+        roles=tuple(r for r in row["audience_roles"].split(",") if r in ROLES),
+        document_file_id=row["document_file_id"],
+        document_name=row["document_name"],
+        document_path=row["document_path"],
+        rounds=round_list,
+    )
+    launched = datetime.fromisoformat(row["launched_at"]) if row["launched_at"] else None
+    return Campaign(row["id"], spec, row["status"], launched, round_list)
+
+
+async def campaigns_visible(db: Database, scope: set[int] | None, limit: int = 10) -> list[int]:
+    """Launched campaigns, newest first, that were issued in the scope or reached someone in
+    it (None: every campaign)."""
+    rows = await db.fetchall(
+        "SELECT id, issuer_unit_id FROM campaigns WHERE status != 'draft' ORDER BY id DESC"
+    )
+    if scope is None:
+        return [row[0] for row in rows][:limit]
+    reached = await db.fetchall(
+        "SELECT DISTINCT b.campaign_id, p.unit_id FROM broadcasts b"
+        " JOIN outbox o ON o.broadcast_id = b.id JOIN people p ON p.id = o.person_id"
+        " WHERE b.kind = 'campaign'"
+    )
+    touching = {campaign for campaign, unit in reached if unit in scope}
+    visible = [row[0] for row in rows if row[1] in scope or row[0] in touching]
+    return visible[:limit]
+
+
+async def was_recipient(db: Database, campaign_id: int, person_id: int) -> bool:
+    found = await db.fetchval(
+        "SELECT 1 FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
+        " WHERE b.campaign_id = ? AND o.person_id = ? LIMIT 1",
+        (campaign_id, person_id),
+    )
+    return found is not None
+
+
+async def acknowledge(
+    db: Database, campaign_id: int, person_id: int, now: datetime
+) -> tuple[bool, datetime]:
+    """Record 'Đã nhận' once; returns (newly recorded, when it was recorded)."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO acknowledgements (campaign_id, person_id, acknowledged_at)"
+            " VALUES (?, ?, ?)",
+            (campaign_id, person_id, now.isoformat()),
+        )
+        if cursor.rowcount == 1:
+            return True, now
+        async with conn.execute(
+            "SELECT acknowledged_at FROM acknowledgements WHERE campaign_id = ? AND person_id = ?",
+            (campaign_id, person_id),
+        ) as existing:
+            row = await existing.fetchone()
+    return False, datetime.fromisoformat(row[0]) if row else now
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    unit_id: int
+    unit_name: str
+    recipients: int
+    sent: int
+    acknowledged: int
+    blocked: int
+    failed: int
+    pending: int
+
+
+async def delivery_by_unit(
+    db: Database, campaign_id: int, scope: set[int] | None
+) -> list[UnitProgress]:
+    """Per unit: outbox outcomes of the campaign's launch broadcast and acknowledgements."""
+    rows = await db.fetchall(
+        "SELECT u.id, u.name, COUNT(*) AS recipients,"
+        " SUM(o.status = 'sent') AS sent,"
+        " SUM(o.status = 'blocked') AS blocked,"
+        " SUM(o.status = 'failed') AS failed,"
+        " SUM(o.status IN ('pending', 'sending')) AS pending,"
+        " SUM(a.person_id IS NOT NULL) AS acknowledged"
+        " FROM broadcasts b"
+        " JOIN outbox o ON o.broadcast_id = b.id"
+        " JOIN people p ON p.id = o.person_id"
+        " JOIN units u ON u.id = p.unit_id"
+        " LEFT JOIN acknowledgements a ON a.campaign_id = b.campaign_id AND a.person_id = p.id"
+        " WHERE b.campaign_id = ? AND b.kind = 'campaign'"
+        " GROUP BY u.id ORDER BY u.name",
+        (campaign_id,),
+    )
+    return [
+        UnitProgress(r[0], r[1], r[2], r[3], r[7], r[4], r[5], r[6])
+        for r in rows
+        if scope is None or r[0] in scope
+    ]
+
+
+@dataclass(frozen=True)
+class Received:
+    campaign_id: int
+    title: str
+    plan_number: str
+    acknowledged_at: datetime | None
+
+
+async def received_by(db: Database, person_id: int) -> list[Received]:
+    """Campaigns delivered to a person, newest first, with their acknowledgement."""
+    rows = await db.fetchall(
+        "SELECT c.id, c.title, c.plan_number, a.acknowledged_at"
+        " FROM campaigns c"
+        " JOIN broadcasts b ON b.campaign_id = c.id AND b.kind = 'campaign'"
+        " JOIN outbox o ON o.broadcast_id = b.id AND o.person_id = ? AND o.status = 'sent'"
+        " LEFT JOIN acknowledgements a ON a.campaign_id = c.id AND a.person_id = ?"
+        " ORDER BY c.id DESC",
+        (person_id, person_id),
+    )
+    return [
+        Received(r[0], r[1], r[2], datetime.fromisoformat(r[3]) if r[3] else None) for r in rows
+    ]
+
+
+async def deliver_to_newcomer(db: Database, person: Person, now: datetime) -> int:
+    """Someone who registers after a launch still gets the plans meant for them: one small
+    broadcast (no progress message) per launched campaign whose audience includes them and
+    that they have not received. Returns how many were queued."""
+    if person.telegram_id is None:
+        return 0
+    rows = await db.fetchall(
+        "SELECT c.id, (SELECT b.payload FROM broadcasts b WHERE b.campaign_id = c.id"
+        " AND b.kind = 'campaign' ORDER BY b.id LIMIT 1) FROM campaigns c"
+        " WHERE c.status = 'launched'"
+    )
+    queued = 0
+    for campaign_id, payload in rows:
+        if payload is None or await was_recipient(db, campaign_id, person.id):
+            continue
+        campaign = await get_campaign(db, campaign_id)
+        if campaign is None:
+            continue
+        spec = campaign.spec
+        audience = await resolve_audience(
+            db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
+        )
+        if person.id not in {member.id for member in audience.people}:
+            continue
+        async with db.transaction() as conn:
+            await enqueue_broadcast(
+                conn,
+                kind="campaign",
+                campaign_id=campaign_id,
+                payload=json.loads(payload),
+                created_by=None,
+                progress_chat_id=None,
+                progress_message_id=None,
+                recipients=[(person.id, person.telegram_id)],
+                now=now,
+            )
+        queued += 1
+    return queued

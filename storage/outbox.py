@@ -1,0 +1,324 @@
+"""The persistent outbox: one broadcast, one row per recipient, drained by bot/sender.py.
+
+A row's life: pending → sending (committed right before its request) → sent / failed / blocked,
+or back to pending for a retry. Because 'sending' is committed before the request and 'sent'
+right after, a crash can leave delivered-but-unmarked rows only among those still 'sending';
+`reset_in_flight` makes them pending again at start-up.
+
+Row timestamps (`updated_at`, `next_attempt_at`) are transport times from the wall clock, passed
+in by the sender; broadcast timestamps are business times from the application's clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+from storage.text import name_order_key, vietnamese_key
+
+BROADCAST_KINDS = ("campaign", "announcement", "reminder")
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed row, with the payload to send (the row's own, else the broadcast's)."""
+
+    id: int
+    broadcast_id: int
+    person_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int  # failed transient attempts so far
+
+
+@dataclass(frozen=True)
+class BroadcastCounts:
+    total: int = 0
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+    @property
+    def drained(self) -> bool:
+        """Nothing left to send or in flight."""
+        return self.pending == 0 and self.sending == 0
+
+
+@dataclass(frozen=True)
+class OpenBroadcast:
+    id: int
+    kind: str
+    campaign_id: int | None
+    title: str
+    created_by: int | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    unit_name: str
+    full_name: str
+    status: str  # 'failed' or 'blocked'
+    error: str | None
+
+
+async def _read(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """A query run whole under the write lock. Database.fetchall steps a statement across two
+    thread hops, and SQLite leaves a read undefined if the same connection writes in between
+    (the sender marks rows all the time): counts came back with a NULL status."""
+    async with db.transaction() as conn:
+        return list(await conn.execute_fetchall(sql, params))
+
+
+def _stamp(moment: datetime) -> str:
+    # Fixed width, so ISO strings compare in time order (isoformat drops zero microseconds).
+    return moment.isoformat(timespec="microseconds")
+
+
+async def enqueue_broadcast(
+    conn: aiosqlite.Connection,
+    *,
+    kind: str,
+    campaign_id: int | None,
+    payload: dict[str, Any],
+    created_by: int | None,
+    progress_chat_id: int | None,
+    progress_message_id: int | None,
+    recipients: Sequence[tuple[int, int]],
+    now: datetime,
+) -> int:
+    """Insert a broadcast and one pending row per (person_id, chat_id), inside the caller's
+    transaction (so a campaign and its broadcast commit together). Returns the broadcast id."""
+    if kind not in BROADCAST_KINDS:
+        raise ValueError(f"unknown broadcast kind {kind!r}")
+    cursor = await conn.execute(
+        "INSERT INTO broadcasts (kind, campaign_id, payload, created_by, progress_chat_id,"
+        " progress_message_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)",
+        (
+            kind,
+            campaign_id,
+            json.dumps(payload, ensure_ascii=False),
+            created_by,
+            progress_chat_id,
+            progress_message_id,
+            now.isoformat(),
+        ),
+    )
+    broadcast_id = cursor.lastrowid
+    assert broadcast_id is not None
+    stamp = _stamp(now)
+    await conn.executemany(
+        "INSERT INTO outbox (broadcast_id, person_id, chat_id, updated_at) VALUES (?, ?, ?, ?)",
+        [(broadcast_id, person_id, chat_id, stamp) for person_id, chat_id in recipients],
+    )
+    return broadcast_id
+
+
+async def create_broadcast(
+    db: Database,
+    *,
+    kind: str,
+    campaign_id: int | None,
+    payload: dict[str, Any],
+    created_by: int | None,
+    progress_chat_id: int | None,
+    progress_message_id: int | None,
+    recipients: Sequence[tuple[int, int]],
+    now: datetime,
+) -> int:
+    """`enqueue_broadcast` in its own transaction."""
+    async with db.transaction() as conn:
+        return await enqueue_broadcast(
+            conn,
+            kind=kind,
+            campaign_id=campaign_id,
+            payload=payload,
+            created_by=created_by,
+            progress_chat_id=progress_chat_id,
+            progress_message_id=progress_message_id,
+            recipients=recipients,
+            now=now,
+        )
+
+
+# One statement, so a claim costs one round trip to SQLite's thread: retries whose time has come
+# first, then fresh rows in insertion order (both walk the (status, next_attempt_at, id) index).
+_CLAIM = """
+    UPDATE outbox SET status = 'sending', updated_at = :now
+    WHERE id = COALESCE(
+        (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now
+         ORDER BY next_attempt_at, id LIMIT 1),
+        (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at IS NULL
+         ORDER BY id LIMIT 1))
+    RETURNING id, broadcast_id, person_id, chat_id, attempts,
+        COALESCE(payload, (SELECT b.payload FROM broadcasts b WHERE b.id = outbox.broadcast_id))
+"""
+
+
+async def claim_next(db: Database, now: datetime) -> OutboxItem | None:
+    """Mark the next due pending row 'sending' and return it (None when nothing is due)."""
+    async with db.transaction() as conn:
+        rows = list(await conn.execute_fetchall(_CLAIM, {"now": _stamp(now)}))
+    if not rows:
+        return None
+    row_id, broadcast_id, person_id, chat_id, attempts, payload = rows[0]
+    return OutboxItem(
+        id=row_id,
+        broadcast_id=broadcast_id,
+        person_id=person_id,
+        chat_id=chat_id,
+        payload=dict(json.loads(payload)),
+        attempts=attempts,
+    )
+
+
+async def _finish_row(db: Database, outbox_id: int, sql_set: str, params: Sequence[Any]) -> bool:
+    # Only a row we hold ('sending') changes: a stale result can never resurrect or resend one.
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            f"UPDATE outbox SET {sql_set} WHERE id = ? AND status = 'sending'",  # noqa: S608
+            (*params, outbox_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def mark_sent(db: Database, outbox_id: int, message_id: int, now: datetime) -> bool:
+    return await _finish_row(
+        db,
+        outbox_id,
+        "status = 'sent', message_id = ?, error = NULL, next_attempt_at = NULL, updated_at = ?",
+        (message_id, _stamp(now)),
+    )
+
+
+async def mark_blocked(db: Database, outbox_id: int, error: str, now: datetime) -> bool:
+    return await _finish_row(
+        db,
+        outbox_id,
+        "status = 'blocked', error = ?, next_attempt_at = NULL, updated_at = ?",
+        (error, _stamp(now)),
+    )
+
+
+async def mark_failed(db: Database, outbox_id: int, error: str, now: datetime) -> bool:
+    """Give up on the row (a permanent error, or too many transient ones)."""
+    return await _finish_row(
+        db,
+        outbox_id,
+        "status = 'failed', attempts = attempts + 1, error = ?, next_attempt_at = NULL,"
+        " updated_at = ?",
+        (error, _stamp(now)),
+    )
+
+
+async def retry_later(
+    db: Database, outbox_id: int, error: str, retry_at: datetime, now: datetime
+) -> bool:
+    """A transient failure: count the attempt, back to pending until `retry_at`."""
+    return await _finish_row(
+        db,
+        outbox_id,
+        "status = 'pending', attempts = attempts + 1, error = ?, next_attempt_at = ?,"
+        " updated_at = ?",
+        (error, _stamp(retry_at), _stamp(now)),
+    )
+
+
+async def release(db: Database, outbox_id: int, now: datetime) -> bool:
+    """Back to pending without counting an attempt (flood control, or the bot is stopping)."""
+    return await _finish_row(
+        db, outbox_id, "status = 'pending', next_attempt_at = NULL, updated_at = ?", (_stamp(now),)
+    )
+
+
+async def reset_in_flight(db: Database, now: datetime) -> int:
+    """Rows a crash left 'sending' go back to pending; returns how many. Their requests may
+    have reached Telegram, so these are the only rows that can be delivered twice."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = NULL, updated_at = ?"
+            " WHERE status = 'sending'",
+            (_stamp(now),),
+        )
+        return cursor.rowcount
+
+
+async def broadcast_counts(db: Database, broadcast_id: int) -> BroadcastCounts:
+    rows = await _read(
+        db,
+        "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    by_status = {row[0]: int(row[1]) for row in rows}
+    return BroadcastCounts(total=sum(by_status.values()), **by_status)
+
+
+async def failures_by_unit(db: Database, broadcast_id: int) -> list[Failure]:
+    """Failed and blocked recipients, by unit name, then in Vietnamese name order."""
+    rows = await _read(
+        db,
+        "SELECT u.name AS unit_name, p.full_name, o.status, o.error FROM outbox o"
+        " JOIN people p ON p.id = o.person_id JOIN units u ON u.id = p.unit_id"
+        " WHERE o.broadcast_id = ? AND o.status IN ('failed', 'blocked')",
+        (broadcast_id,),
+    )
+    failures = [Failure(r["unit_name"], r["full_name"], r["status"], r["error"]) for r in rows]
+    failures.sort(key=lambda f: (vietnamese_key(f.unit_name), name_order_key(f.full_name)))
+    return failures
+
+
+async def open_broadcasts(db: Database) -> list[OpenBroadcast]:
+    rows = await _read(
+        db,
+        "SELECT id, kind, campaign_id, payload, created_by, progress_chat_id,"
+        " progress_message_id FROM broadcasts WHERE status = 'sending' ORDER BY id",
+    )
+    return [
+        OpenBroadcast(
+            id=row["id"],
+            kind=row["kind"],
+            campaign_id=row["campaign_id"],
+            title=str(json.loads(row["payload"]).get("title") or ""),
+            created_by=row["created_by"],
+            progress_chat_id=row["progress_chat_id"],
+            progress_message_id=row["progress_message_id"],
+        )
+        for row in rows
+    ]
+
+
+async def finish_broadcast(db: Database, broadcast_id: int, now: datetime) -> bool:
+    """Mark the broadcast done if nothing is pending or in flight; False if it is not drained
+    or was already done (so only one caller reports it)."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status IN ('pending', 'sending')"
+            " LIMIT 1",
+            (broadcast_id,),
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                return False
+        cursor = await conn.execute(
+            "UPDATE broadcasts SET status = 'done', finished_at = ?"
+            " WHERE id = ? AND status = 'sending'",
+            (now.isoformat(), broadcast_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def set_progress_message(
+    db: Database, broadcast_id: int, chat_id: int, message_id: int
+) -> None:
+    await db.write(
+        "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
+        (chat_id, message_id, broadcast_id),
+    )
