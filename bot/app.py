@@ -28,6 +28,7 @@ from handlers import (
     campaign_launch,
     progress,
     registration,
+    reports,
     roster,
 )
 from handlers.common import BotApplication, BotContext, Services
@@ -43,6 +44,7 @@ HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("campaign_launch", campaign_launch.handlers),
     ("announce", announce.handlers),
+    ("reports", reports.handlers),
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),

@@ -24,6 +24,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", ROLES),
     Command("help", ROLES),
+    Command("baocao", ("principal", "teacher")),
     Command("tiendo", ROLES),
     Command("phatdong", ("office",)),
     Command("thongbao", ("office",)),

@@ -301,16 +301,23 @@ class OutboxSender:
 
     async def _slot(self) -> None:
         """Wait for the next send slot: evenly spaced at `rate`, never during a 429 pause."""
+        slept = False
         while True:
             now = time.monotonic()
             start = max(self._next_slot, self._paused_until)
             if start <= now:
                 interval = 1.0 / self.rate
-                # Keep the schedule through the event loop's small lateness (no drift), but
-                # after a longer stall start afresh rather than catch up with a burst.
-                self._next_slot = (start if now - start < interval / 4 else now) + interval
-                return
-            await asyncio.sleep(start - now)
+                if now - start < max(interval / 4, 0.002):
+                    self._next_slot = start + interval  # on time: keep the schedule, no drift
+                    return
+                # Late. Never catch up with a burst: the schedule starts afresh from now.
+                self._next_slot = now + interval
+                if not slept:  # we were busy ourselves (idle, a slow claim): go now
+                    return
+                # We slept and woke late: the process stalled (GC, a slow callback) and the
+                # last request may have left only now, so keep one interval behind it.
+            slept = True
+            await asyncio.sleep(max(self._next_slot, self._paused_until) - now)
 
     def _pause(self, retry_after: int | timedelta) -> None:
         # Requests in flight together may all get the same 429: the pauses overlap, not add up.

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from handlers.common import BotContext, current_actor, incoming, require_role
+from handlers.common import BotContext, current_actor, incoming, require_role, say
 from handlers.inputs import InputError, check_length
 from messages import label, render
 from storage.access import scope_unit_ids
@@ -56,18 +56,6 @@ async def _save(update: Update, context: BotContext, draft: AnnouncementDraft) -
         await save_draft(context.db, user.id, FLOW, asdict(draft), context.clock.now())
 
 
-async def _say(
-    update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
-) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.reply_html(render(template, **values), reply_markup=keyboard)
-            return
-    await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
-
-
 @require_role("office")
 async def start(update: Update, context: BotContext) -> Step:
     actor = await current_actor(update, context)
@@ -79,7 +67,7 @@ async def start(update: Update, context: BotContext) -> Step:
             text = label("announce_campaign", title=campaign.spec.title)[:60]
             rows.append([InlineKeyboardButton(text, callback_data=f"tb:c:{campaign_id}")])
     await _save(update, context, AnnouncementDraft())
-    await _say(update, "announce_ask_target", InlineKeyboardMarkup(rows))
+    await say(update, "announce_ask_target", InlineKeyboardMarkup(rows))
     return Step.TARGET
 
 
@@ -93,7 +81,7 @@ async def on_target(update: Update, context: BotContext) -> Step:
             return Step.TARGET
         draft.campaign_id, draft.title = campaign.id, campaign.spec.title
     await _save(update, context, draft)
-    await _say(update, "announce_ask_text", title=draft.title)
+    await say(update, "announce_ask_text", title=draft.title)
     return Step.TEXT
 
 
@@ -102,17 +90,17 @@ async def on_text(update: Update, context: BotContext) -> Step:
     try:
         draft.text = check_length(incoming(update).text_html or "", 1, 3500)
     except InputError as error:
-        await _say(update, error.template, **error.values)
+        await say(update, error.template, **error.values)
         return Step.TEXT
     await _save(update, context, draft)
     actor = await current_actor(update, context)
     audience = await _audience(context, actor, draft) if actor else Audience(frozenset(), ())
-    await _say(update, "announce_preview_intro")
+    await say(update, "announce_preview_intro")
     await incoming(update).reply_html(render("announcement", draft=draft))
     buttons = [InlineKeyboardButton(label("cancel"), callback_data="tb:cancel")]
     if audience.registered:
         buttons.insert(0, InlineKeyboardButton(label("send"), callback_data="tb:send"))
-    await _say(
+    await say(
         update,
         "launch_preview_count",
         InlineKeyboardMarkup([buttons]),
@@ -178,20 +166,20 @@ async def cancel(update: Update, context: BotContext) -> int:
     user = update.effective_user
     if user is not None:
         await delete_draft(context.db, user.id, FLOW)
-    await _say(update, "announce_cancelled")
+    await say(update, "announce_cancelled")
     return ConversationHandler.END
 
 
 def _expect(step: Step, template: str) -> Any:
     async def handler(update: Update, context: BotContext) -> Step:
-        await _say(update, template)
+        await say(update, template)
         return step
 
     return handler
 
 
 async def busy(update: Update, context: BotContext) -> None:
-    await _say(update, "launch_busy")
+    await say(update, "launch_busy")
 
 
 def conversation() -> ConversationHandler[BotContext]:

@@ -1,4 +1,4 @@
-"""The buttons under a campaign message: "Đã nhận" (acknowledge) and "Báo cáo"."""
+"""The "Đã nhận" (acknowledge) button under a campaign message; "Báo cáo" opens /baocao."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from handlers.common import BotContext, current_actor
-from messages import label, render, render_text
-from storage.campaigns import acknowledge, get_campaign, was_recipient
+from messages import label, render_text
+from storage.campaigns import acknowledge, was_recipient
 
 
 async def on_acknowledge(update: Update, context: BotContext) -> None:
@@ -47,21 +47,7 @@ def _acknowledged(markup: InlineKeyboardMarkup, data: str) -> InlineKeyboardMark
     return InlineKeyboardMarkup(rows)
 
 
-async def on_report(update: Update, context: BotContext) -> None:
-    """Until conversational reports land, say which rounds there are and when they are due."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    campaign_id = int(query.data.removeprefix("rep:"))
-    campaign = await get_campaign(context.db, campaign_id) if campaign_id else None
-    rounds = campaign.rounds if campaign else ()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.reply_html(render("report_not_open", rounds=rounds))
-
-
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CallbackQueryHandler(on_acknowledge, pattern=r"^ack:\d+$"),
-        CallbackQueryHandler(on_report, pattern=r"^rep:\d+$"),
     ]

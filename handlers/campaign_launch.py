@@ -28,7 +28,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.campaign_message import campaign_payload
-from handlers.common import BotContext, current_actor, incoming, require_role
+from handlers.common import BotContext, current_actor, incoming, require_role, say
 from handlers.inputs import (
     InputError,
     check_length,
@@ -146,20 +146,6 @@ def _skip() -> list[tuple[str, str]]:
     return [(label("skip"), "pd:skip")]
 
 
-async def _say(
-    update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
-) -> Message:
-    """Answer a text or a button press with a new message (the old buttons stay as history)."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        if isinstance(query.message, Message):
-            return await query.message.reply_html(
-                render(template, **values), reply_markup=keyboard
-            )
-    return await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
-
-
 def _button(update: Update) -> str:
     query = update.callback_query
     return (query.data or "") if query is not None else ""
@@ -182,7 +168,7 @@ async def _issuer(context: BotContext, actor: Actor) -> int | None:
 @require_role("office")
 async def start(update: Update, context: BotContext) -> Step:
     await _save(update, context, CampaignDraft())
-    await _say(update, "launch_ask_title")
+    await say(update, "launch_ask_title")
     return Step.TITLE
 
 
@@ -191,10 +177,10 @@ async def on_title(update: Update, context: BotContext) -> Step:
     try:
         draft.title = check_length(incoming(update).text or "", 3, 200)
     except InputError as error:
-        await _say(update, error.template, **error.values)
+        await say(update, error.template, **error.values)
         return Step.TITLE
     await _save(update, context, draft)
-    await _say(update, "launch_ask_plan_number", _keyboard(_skip()))
+    await say(update, "launch_ask_plan_number", _keyboard(_skip()))
     return Step.PLAN_NUMBER
 
 
@@ -204,10 +190,10 @@ async def on_plan_number(update: Update, context: BotContext) -> Step:
         try:
             draft.plan_number = check_length(incoming(update).text or "", 1, 60)
         except InputError as error:
-            await _say(update, error.template, _keyboard(_skip()), **error.values)
+            await say(update, error.template, _keyboard(_skip()), **error.values)
             return Step.PLAN_NUMBER
     await _save(update, context, draft)
-    await _say(update, "launch_ask_period", _keyboard(_skip()))
+    await say(update, "launch_ask_period", _keyboard(_skip()))
     return Step.PERIOD
 
 
@@ -217,11 +203,11 @@ async def on_period(update: Update, context: BotContext) -> Step:
         try:
             start_day, end_day = parse_period(incoming(update).text or "")
         except InputError as error:
-            await _say(update, error.template, _keyboard(_skip()), **error.values)
+            await say(update, error.template, _keyboard(_skip()), **error.values)
             return Step.PERIOD
         draft.period_from, draft.period_to = start_day.isoformat(), end_day.isoformat()
     await _save(update, context, draft)
-    await _say(update, "launch_ask_summary", _keyboard(_skip()))
+    await say(update, "launch_ask_summary", _keyboard(_skip()))
     return Step.SUMMARY
 
 
@@ -231,10 +217,10 @@ async def on_summary(update: Update, context: BotContext) -> Step:
         try:
             draft.summary = check_length(incoming(update).text or "", 1, 1500)
         except InputError as error:
-            await _say(update, error.template, _keyboard(_skip()), **error.values)
+            await say(update, error.template, _keyboard(_skip()), **error.values)
             return Step.SUMMARY
     await _save(update, context, draft)
-    await _say(update, "launch_ask_targets", _keyboard(_skip()))
+    await say(update, "launch_ask_targets", _keyboard(_skip()))
     return Step.TARGETS
 
 
@@ -244,7 +230,7 @@ async def on_targets(update: Update, context: BotContext) -> Step:
         try:
             draft.targets = [asdict(t) for t in parse_targets(incoming(update).text or "")]
         except InputError as error:
-            await _say(update, error.template, _keyboard(_skip()), **error.values)
+            await say(update, error.template, _keyboard(_skip()), **error.values)
             return Step.TARGETS
     await _save(update, context, draft)
     return await _ask_audience(update)
@@ -254,7 +240,7 @@ async def _ask_audience(update: Update) -> Step:
     keyboard = _keyboard(
         [(label("audience_all"), "pd:aud:all")], [(label("audience_pick"), "pd:aud:pick")]
     )
-    await _say(update, "launch_ask_audience", keyboard)
+    await say(update, "launch_ask_audience", keyboard)
     return Step.AUDIENCE
 
 
@@ -268,7 +254,7 @@ async def on_audience(update: Update, context: BotContext) -> Step:
     actor = await current_actor(update, context)
     scope = await scope_unit_ids(context.db, actor) if actor else set()
     names = await unit_names(context.db, scope)
-    await _say(update, "launch_ask_units", units=names[:40], more=max(0, len(names) - 40))
+    await say(update, "launch_ask_units", units=names[:40], more=max(0, len(names) - 40))
     return Step.UNITS
 
 
@@ -283,12 +269,12 @@ async def on_units(update: Update, context: BotContext) -> Step:
         code for code, unit_id in found.items() if scope is not None and unit_id not in scope
     ]
     if not codes or unknown or outside:
-        await _say(update, "launch_bad_units", unknown=unknown, outside=outside)
+        await say(update, "launch_bad_units", unknown=unknown, outside=outside)
         return Step.UNITS
     draft.unit_ids = sorted(set(found.values()))
     await _save(update, context, draft)
     keyboard = _keyboard([(label("yes"), "pd:children:1"), (label("no"), "pd:children:0")])
-    await _say(update, "launch_ask_children", keyboard)
+    await say(update, "launch_ask_children", keyboard)
     return Step.CHILDREN
 
 
@@ -305,7 +291,7 @@ async def _ask_roles(update: Update, draft: CampaignDraft) -> Step:
         for role in ROLES
     ]
     rows.append([(label("next"), "pd:roles:done")])
-    await _say(update, "launch_ask_roles", _keyboard(*rows))
+    await say(update, "launch_ask_roles", _keyboard(*rows))
     return Step.ROLES
 
 
@@ -335,7 +321,7 @@ async def on_roles_done(update: Update, context: BotContext) -> Step:
         if query is not None:
             await query.answer(render("launch_no_roles"), show_alert=True)
         return Step.ROLES
-    await _say(update, "launch_ask_document", _keyboard(_skip()))
+    await say(update, "launch_ask_document", _keyboard(_skip()))
     return Step.DOCUMENT
 
 
@@ -346,7 +332,7 @@ async def on_document(update: Update, context: BotContext) -> Step:
         if document is None:
             return await expect_document(update, context)
         if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
-            await _say(update, "launch_document_too_big", _keyboard(_skip()))
+            await say(update, "launch_document_too_big", _keyboard(_skip()))
             return Step.DOCUMENT
         draft.document_file_id = document.file_id
         draft.document_name = document.file_name or "ke_hoach"
@@ -376,7 +362,7 @@ async def _ask_round_name(update: Update) -> Step:
         [(label("round_midterm"), "pd:rname:mid"), (label("round_final"), "pd:rname:final")],
         [(label("round_none"), "pd:rounds:none")],
     )
-    await _say(update, "launch_ask_round_name", keyboard)
+    await say(update, "launch_ask_round_name", keyboard)
     return Step.ROUND_NAME
 
 
@@ -394,13 +380,13 @@ async def on_round_name(update: Update, context: BotContext) -> Step:
         try:
             draft.round_name = check_length(incoming(update).text or "", 2, 100)
         except InputError as error:
-            await _say(update, error.template, **error.values)
+            await say(update, error.template, **error.values)
             return Step.ROUND_NAME
     await _save(update, context, draft)
     keyboard = _keyboard(
         [(label("kind_unit"), "pd:kind:unit")], [(label("kind_person"), "pd:kind:person")]
     )
-    await _say(update, "launch_ask_round_kind", keyboard, name=draft.round_name)
+    await say(update, "launch_ask_round_kind", keyboard, name=draft.round_name)
     return Step.ROUND_KIND
 
 
@@ -408,7 +394,7 @@ async def on_round_kind(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
     draft.round_kind = _button(update).removeprefix("pd:kind:")
     await _save(update, context, draft)
-    await _say(update, "launch_ask_round_deadline", name=draft.round_name)
+    await say(update, "launch_ask_round_deadline", name=draft.round_name)
     return Step.ROUND_DEADLINE
 
 
@@ -419,12 +405,12 @@ async def on_round_deadline(update: Update, context: BotContext) -> Step:
             incoming(update).text or "", context.config.timezone, context.clock.now()
         )
     except InputError as error:
-        await _say(update, error.template, **error.values)
+        await say(update, error.template, **error.values)
         return Step.ROUND_DEADLINE
     draft.round_deadline = deadline.isoformat()
     await _save(update, context, draft)
     keyboard = _keyboard(*[[(label("form_name", form=form), f"pd:form:{form}")] for form in FORMS])
-    await _say(update, "launch_ask_round_form", keyboard)
+    await say(update, "launch_ask_round_form", keyboard)
     return Step.ROUND_FORM
 
 
@@ -443,7 +429,7 @@ async def on_round_form(update: Update, context: BotContext) -> Step:
         [(label("round_more"), "pd:rounds:more")], [(label("next"), "pd:rounds:done")]
     )
     rounds = draft.spec(None).rounds
-    await _say(update, "launch_ask_round_more", keyboard, rounds=rounds)
+    await say(update, "launch_ask_round_more", keyboard, rounds=rounds)
     return Step.ROUND_MORE
 
 
@@ -460,7 +446,7 @@ async def _preview(update: Update, context: BotContext, draft: CampaignDraft) ->
         return Step.PREVIEW
     spec = draft.spec(await _issuer(context, actor))
     payload = campaign_payload(0, spec, spec.rounds)
-    await _say(update, "launch_preview_intro")
+    await say(update, "launch_preview_intro")
     await _send_payload(incoming_chat(update), context, payload)
     audience = await resolve_audience(
         context.db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
@@ -529,7 +515,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     user = update.effective_user
     if user is not None:
         await delete_draft(context.db, user.id, FLOW)
-    await _say(update, "launch_cancelled")
+    await say(update, "launch_cancelled")
     return ConversationHandler.END
 
 
@@ -549,19 +535,19 @@ _EXPECTED = {
 
 def _expect(step: Step) -> Any:
     async def handler(update: Update, context: BotContext) -> Step:
-        await _say(update, _EXPECTED.get(step, "launch_expect_button"))
+        await say(update, _EXPECTED.get(step, "launch_expect_button"))
         return step
 
     return handler
 
 
 async def expect_document(update: Update, context: BotContext) -> Step:
-    await _say(update, "launch_expect_document", _keyboard(_skip()))
+    await say(update, "launch_expect_document", _keyboard(_skip()))
     return Step.DOCUMENT
 
 
 async def busy(update: Update, context: BotContext) -> None:
-    await _say(update, "launch_busy")
+    await say(update, "launch_busy")
 
 
 def _text_step(

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    InlineKeyboardMarkup,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -81,6 +82,28 @@ async def current_actor(update: Update, context: BotContext) -> Actor | None:
     if user is None:
         return None
     return await actor_for(context.db, user.id, context.config.office_admin_ids)
+
+
+_ANSWERED: set[str] = set()  # callback queries already answered (Telegram takes one answer)
+
+
+async def say(
+    update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
+) -> Message:
+    """Reply to a message or a button press with a new message; a press is answered once,
+    however many messages the handler sends (the old buttons stay, as history)."""
+    query = update.callback_query
+    if query is not None:
+        if query.id not in _ANSWERED:
+            if len(_ANSWERED) > 10_000:
+                _ANSWERED.clear()
+            _ANSWERED.add(query.id)
+            await query.answer()
+        if isinstance(query.message, Message):
+            return await query.message.reply_html(
+                render(template, **values), reply_markup=keyboard
+            )
+    return await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:

@@ -114,8 +114,8 @@ async def launch_campaign(
     *,
     created_by: int,
     payload_for: Callable[[int, Sequence[Round]], dict[str, Any]],
-    progress_chat_id: int,
-    progress_message_id: int,
+    progress_chat_id: int | None,
+    progress_message_id: int | None,
     now: datetime,
 ) -> tuple[int, int, Audience]:
     """Store the campaign, its rounds and one outbox row per registered recipient, in one

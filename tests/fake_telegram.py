@@ -472,6 +472,12 @@ class FakeUser:
             ) from None
         await self.tg._callback_query(self, message, data)
 
+    async def press_data(self, data: str, message: SentMessage | None = None) -> None:
+        """A callback query with any data, as a modified client could send: for testing that
+        the bot checks what a button claims."""
+        target = message if message is not None else self.messages()[-1]
+        await self.tg._callback_query(self, target, data)
+
     # --- what the user received -------------------------------------------------------------
 
     def messages(self) -> list[SentMessage]:

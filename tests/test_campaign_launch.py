@@ -153,8 +153,8 @@ async def test_acknowledge_once_and_report_button(bot: RunningBot, telegram: Fak
     assert await bot.db.fetchval("SELECT COUNT(*) FROM acknowledgements") == 1
 
     await teacher.press("📝 Báo cáo", message)
-    report = await teacher.expect("Chức năng gửi báo cáo")
-    assert "Tổng kết (theo cá nhân) — hạn nộp 23:59 15/07/2024" in report.shown
+    report = await teacher.expect("Các đợt báo cáo của bạn")
+    assert "Tổng kết — " in report.shown and "hạn 23:59 15/07/2024" in report.shown
 
     await office.send("/tiendo")
     progress = await office.expect("Đã gửi 5 / 5 · đã nhận 1")

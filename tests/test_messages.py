@@ -27,8 +27,10 @@ from storage.campaigns import (
     Target,
     UnitProgress,
 )
+from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
+from storage.reports import Receipt, RoundInfo, Submission, Task
 from storage.roster import RosterChanges
 from storage.roster_file import PersonSpec, RosterIssue
 
@@ -58,7 +60,49 @@ SPEC = CampaignSpec(
     rounds=ROUNDS,
 )
 UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0)
+NUMBER_QUESTION = Question("so", "Số học sinh", QuestionType.NUMBER, minimum=0, integer=True)
+FORM_ISSUES = [
+    FormIssue("bad_type", 7, {"value": "<Lan & Hoa>"}),
+    FormIssue("bad_yaml", 3, {"column": 5, "reason": "indent", "detail": "x"}),
+    FormIssue("empty_file"),
+]
+ROUND_INFO = RoundInfo(1, 1, "Kế hoạch <1>", "Sơ kết", "unit", DEADLINE, "review", None, False)
+SUBMISSION = Submission(
+    1, 1, "unit:1", 1, None, "submitted", 0, {}, None, 2, DEADLINE, False, "Thiếu <ảnh>"
+)
+TASK = Task(ROUND_INFO, SUBMISSION)
+QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
 SAMPLES: dict[str, dict[str, Any]] = {
+    "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
+    "report_round_closed": {"round": ROUND_INFO},
+    "report_returned_reason": {"submission": SUBMISSION, "round": ROUND_INFO},
+    "report_intro": {"round": ROUND_INFO, "form": builtin_form("review")},
+    "report_question": {"question": QUESTION, "number": 2, "total": 6, "current": "1.240"},
+    "answer_too_many_files": {"limit": 10},
+    "answer_file_received": {"name": "anh <1>.jpg", "count": 2},
+    "answer_expect": {"kind": "number"},
+    "report_summary": {
+        "round": ROUND_INFO,
+        "lines": [(QUESTION, "1.240"), (QUESTION, None)],
+        "late": True,
+        "submission": SUBMISSION,
+    },
+    "report_missing": {"missing": ["Kết quả"]},
+    "report_receipt": {"round": ROUND_INFO, "receipt": Receipt(2, DEADLINE, True, True)},
+    "answer_empty": {"question": NUMBER_QUESTION},
+    "answer_too_long": {"length": 10_000, "maximum": 2000},
+    "answer_not_number": {"text": "<Lan & Hoa>", "question": NUMBER_QUESTION},
+    "answer_not_integer": {"text": "2,5"},
+    "answer_number_range": {"value": -5, "minimum": 0, "maximum": 1240},
+    "answer_not_percent": {"text": "<Lan & Hoa>"},
+    "answer_percent_range": {"value": 101},
+    "answer_not_yesno": {"text": "<Lan & Hoa>"},
+    "answer_not_choice": {"text": "x", "choices": ("<Lan & Hoa>", "Khá")},
+    "answer_file_too_big": {"size_mb": 25.5, "limit_mb": 20},
+    "answer_file_type": {"mime_type": "application/x-msdownload"},
+    "form_file_issue": {"issue": FORM_ISSUES[0]},
+    "form_file_errors": {"issues": FORM_ISSUES},
+    "form_file_preview": {"form": builtin_form("review")},
     "ack_done": {"when": DEADLINE},
     "ack_already": {"when": DEADLINE},
     "announce_ask_text": {"title": "Kế hoạch"},
@@ -91,7 +135,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "shown": 30,
     },
     "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)]},
-    "report_not_open": {"rounds": ROUNDS},
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},

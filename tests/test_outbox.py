@@ -299,9 +299,9 @@ async def test_pacing_keeps_under_the_rate_limit_and_replies_get_through(
 
     # The office asks for help mid-broadcast: the reply shares the budget, it is not starved.
     office = telegram.user(ADMIN_ID)
-    office._cursor = len(office.messages())
+    assert await office.expect() is progress
     await office.send("/help")
-    await office.expect(timeout=2.0)
+    await office.expect("/help", timeout=2.0)
     assert sum(delivered(telegram).values()) < 300, "the reply came after the broadcast"
 
     await wait_for_summary(telegram)

@@ -28,7 +28,13 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
     assert "Vai trò: Hiệu trưởng" in welcome.shown
     assert welcome.reply_markup == {"remove_keyboard": True}
     await telegram.wait_until(lambda: bool(telegram.commands_for(1001)))
-    assert [name for name, _ in telegram.commands_for(1001)] == ["start", "help", "tiendo", "huy"]
+    assert [name for name, _ in telegram.commands_for(1001)] == [
+        "start",
+        "help",
+        "baocao",
+        "tiendo",
+        "huy",
+    ]
     person = await person_by_phone(bot.db, "0912000001")
     assert person is not None and person.telegram_id == 1001
 

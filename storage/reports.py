@@ -1,0 +1,321 @@
+"""Reports: which rounds a person owes, drafts written answer by answer, submission with
+history, sending back for additions, evidence files, and progress per unit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+from storage.models import Person
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    campaign_id: int
+    campaign_title: str
+    name: str
+    kind: str  # 'unit' or 'person'
+    deadline: datetime
+    form: str
+    form_json: str | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    round_id: int
+    subject: str
+    unit_id: int
+    person_id: int | None
+    status: str  # 'draft', 'submitted', 'returned'
+    step: int
+    answers: dict[str, Any]
+    draft: dict[str, Any] | None
+    version: int
+    submitted_at: datetime | None
+    late: bool
+    return_reason: str | None
+
+    @property
+    def working(self) -> dict[str, Any]:
+        """What the person is editing: the draft, else the last submitted answers."""
+        return self.draft if self.draft is not None else dict(self.answers)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A round someone must answer, and where their report stands."""
+
+    round: RoundInfo
+    submission: Submission | None = field(default=None)
+
+
+_ROUND_SELECT = """
+    SELECT r.id, r.campaign_id, c.title, r.name, r.kind, r.deadline, r.form, r.form_json,
+           r.closed
+    FROM rounds r JOIN campaigns c ON c.id = r.campaign_id
+"""
+_SUBMISSION_SELECT = """
+    SELECT id, round_id, subject, unit_id, person_id, status, step, answers, draft, version,
+           submitted_at, late, return_reason
+    FROM submissions
+"""
+
+
+def _round(row: Any) -> RoundInfo:
+    return RoundInfo(
+        row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5]), row[6], row[7],
+        bool(row[8]),
+    )  # fmt: skip
+
+
+def _submission(row: Any) -> Submission:
+    return Submission(
+        id=row[0],
+        round_id=row[1],
+        subject=row[2],
+        unit_id=row[3],
+        person_id=row[4],
+        status=row[5],
+        step=row[6],
+        answers=json.loads(row[7]),
+        draft=json.loads(row[8]) if row[8] is not None else None,
+        version=row[9],
+        submitted_at=datetime.fromisoformat(row[10]) if row[10] else None,
+        late=bool(row[11]),
+        return_reason=row[12],
+    )
+
+
+def subject_of(kind: str, person: Person) -> str:
+    """Per-unit rounds are answered once for the unit; per-person rounds once per person."""
+    return f"unit:{person.unit_id}" if kind == "unit" else f"person:{person.id}"
+
+
+async def get_round(db: Database, round_id: int) -> RoundInfo | None:
+    row = await db.fetchone(_ROUND_SELECT + " WHERE r.id = ?", (round_id,))
+    return None if row is None else _round(row)
+
+
+async def may_answer(db: Database, person: Person, info: RoundInfo) -> bool:
+    """A person answers per-person rounds of campaigns they received; a principal also
+    answers the per-unit rounds of campaigns their unit received."""
+    if info.kind == "unit" and person.role != "principal":
+        return False
+    received = await db.fetchval(
+        "SELECT 1 FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
+        " WHERE b.campaign_id = ? AND b.kind = 'campaign' AND o.person_id = ? LIMIT 1",
+        (info.campaign_id, person.id),
+    )
+    return received is not None
+
+
+async def tasks_for(db: Database, person: Person) -> list[Task]:
+    """Open rounds this person must answer, soonest deadline first."""
+    rows = await db.fetchall(
+        _ROUND_SELECT  # noqa: S608 (constant SQL; the value is bound)
+        + " WHERE r.closed = 0 AND c.status = 'launched' AND r.campaign_id IN"
+        " (SELECT b.campaign_id FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"
+        "  WHERE b.kind = 'campaign' AND o.person_id = ?)"
+        " ORDER BY r.deadline, r.id",
+        (person.id,),
+    )
+    tasks = []
+    for row in rows:
+        info = _round(row)
+        if info.kind == "unit" and person.role != "principal":
+            continue
+        tasks.append(Task(info, await find_submission(db, info.id, subject_of(info.kind, person))))
+    return tasks
+
+
+async def find_submission(db: Database, round_id: int, subject: str) -> Submission | None:
+    row = await db.fetchone(
+        _SUBMISSION_SELECT + " WHERE round_id = ? AND subject = ?", (round_id, subject)
+    )
+    return None if row is None else _submission(row)
+
+
+async def get_submission(db: Database, submission_id: int) -> Submission | None:
+    row = await db.fetchone(_SUBMISSION_SELECT + " WHERE id = ?", (submission_id,))
+    return None if row is None else _submission(row)
+
+
+async def open_submission(
+    db: Database, info: RoundInfo, person: Person, now: datetime
+) -> Submission:
+    """The person's report for the round, created as a draft the first time; a submitted or
+    returned report gets a working copy of its answers."""
+    subject = subject_of(info.kind, person)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR IGNORE INTO submissions (round_id, subject, unit_id, person_id,"
+            " author_id, status, draft, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', '{}', ?)",
+            (
+                info.id,
+                subject,
+                person.unit_id,
+                None if info.kind == "unit" else person.id,
+                person.id,
+                now.isoformat(),
+            ),
+        )
+        await conn.execute(
+            "UPDATE submissions SET draft = answers, step = 0 WHERE round_id = ? AND subject = ?"
+            " AND draft IS NULL",
+            (info.id, subject),
+        )
+    found = await find_submission(db, info.id, subject)
+    assert found is not None
+    return found
+
+
+async def save_answer(
+    db: Database, submission_id: int, key: str, value: Any, step: int, now: datetime
+) -> None:
+    """Write one answer (None removes it: a skipped question) and move the draft's step."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT COALESCE(draft, answers) FROM submissions WHERE id = ?", (submission_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        draft = json.loads(row[0]) if row else {}
+        if value is None:
+            draft.pop(key, None)
+        else:
+            draft[key] = value
+        await conn.execute(
+            "UPDATE submissions SET draft = ?, step = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(draft, ensure_ascii=False), step, now.isoformat(), submission_id),
+        )
+
+
+async def set_step(db: Database, submission_id: int, step: int) -> None:
+    await db.write("UPDATE submissions SET step = ? WHERE id = ?", (step, submission_id))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    version: int
+    submitted_at: datetime
+    late: bool
+    correction: bool
+
+
+async def submit(
+    db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime
+) -> Receipt:
+    """The draft becomes the submitted version; the previous one stays in the history."""
+    late = now > deadline
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT COALESCE(draft, answers), version FROM submissions WHERE id = ?",
+            (submission_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        answers, version = row[0], row[1] + 1
+        await conn.execute(
+            "UPDATE submissions SET answers = ?, draft = NULL, status = 'submitted', step = 0,"
+            " version = ?, submitted_at = ?, late = ?, author_id = ?, updated_at = ?"
+            " WHERE id = ?",
+            (answers, version, now.isoformat(), int(late), author_id, now.isoformat(),
+             submission_id),
+        )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO submission_history (submission_id, version, author_id, answers,"
+            " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?)",
+            (submission_id, version, author_id, answers, now.isoformat(), int(late)),
+        )
+    return Receipt(version, now, late, correction=version > 1)
+
+
+async def discard_draft(db: Database, submission_id: int) -> None:
+    """Drop a working copy of an already submitted report (the submitted version stays)."""
+    await db.write(
+        "UPDATE submissions SET draft = NULL, step = 0 WHERE id = ? AND status != 'draft'",
+        (submission_id,),
+    )
+
+
+async def return_for_additions(
+    db: Database, submission_id: int, reason: str, now: datetime
+) -> bool:
+    """The office sends a submitted report back; it counts as not answered until resent."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'submitted'",
+            (reason, now.isoformat(), now.isoformat(), submission_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def history_count(db: Database, submission_id: int) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT COUNT(*) FROM submission_history WHERE submission_id = ?", (submission_id,)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    file_id: str
+    file_name: str
+    mime_type: str | None
+    size: int | None
+    path: str | None
+
+
+async def evidence_by_unique_id(db: Database, file_unique_id: str) -> Evidence | None:
+    row = await db.fetchone(
+        "SELECT id, file_id, file_name, mime_type, size, path FROM evidence_files"
+        " WHERE file_unique_id = ?",
+        (file_unique_id,),
+    )
+    return None if row is None else Evidence(*row)
+
+
+async def store_evidence(
+    db: Database,
+    *,
+    file_unique_id: str,
+    file_id: str,
+    file_name: str,
+    mime_type: str | None,
+    size: int | None,
+    path: str | None,
+    now: datetime,
+) -> int:
+    """Kept once per distinct file: the same photo sent twice is one row and one copy."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR IGNORE INTO evidence_files (file_unique_id, file_id, file_name,"
+            " mime_type, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (file_unique_id, file_id, file_name, mime_type, size, path, now.isoformat()),
+        )
+        async with conn.execute(
+            "SELECT id FROM evidence_files WHERE file_unique_id = ?", (file_unique_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def evidence_names(db: Database, ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(
+        f"SELECT id, file_name FROM evidence_files WHERE id IN ({marks})",  # noqa: S608
+        tuple(ids),
+    )
+    names = {row[0]: row[1] for row in rows}
+    return [names[i] for i in ids if i in names]
