@@ -28,6 +28,7 @@ from handlers import (
     campaign_launch,
     progress,
     registration,
+    report_review,
     reports,
     roster,
 )
@@ -45,6 +46,7 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("campaign_launch", campaign_launch.handlers),
     ("announce", announce.handlers),
     ("reports", reports.handlers),
+    ("report_review", report_review.handlers),
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),

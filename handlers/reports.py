@@ -382,19 +382,24 @@ async def wrong_kind(update: Update, context: BotContext) -> Step | int:
 async def _review(
     update: Update, context: BotContext, submission: Submission, info: RoundInfo
 ) -> Step:
-    form = _form(info)
-    working = submission.working
-    lines = [
-        (question, await _shown(context, question, working[question.key]))
-        if question.key in working
-        else (question, None)
-        for question in form.questions
-    ]
+    lines = await summary_lines(context, info, submission.working)
     keyboard = _rows([(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")])
     late = context.clock.now() > info.deadline
     await say(update, "report_summary", keyboard, round=info, lines=lines, late=late,
                submission=submission)  # fmt: skip
     return Step.REVIEW
+
+
+async def summary_lines(
+    context: BotContext, info: RoundInfo, answers: dict[str, Any]
+) -> list[tuple[Question, str | None]]:
+    """Each question of the round's form with its answer as shown to people (None: none)."""
+    return [
+        (question, await _shown(context, question, answers[question.key]))
+        if question.key in answers
+        else (question, None)
+        for question in _form(info).questions
+    ]
 
 
 async def on_review(update: Update, context: BotContext) -> Step | int:

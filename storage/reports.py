@@ -319,3 +319,47 @@ async def evidence_names(db: Database, ids: list[int]) -> list[str]:
     )
     names = {row[0]: row[1] for row in rows}
     return [names[i] for i in ids if i in names]
+
+
+@dataclass(frozen=True)
+class SubmittedEntry:
+    id: int
+    unit_id: int
+    unit_name: str
+    author: str
+    author_id: int
+    author_telegram_id: int | None
+    submitted_at: datetime
+    late: bool
+
+
+async def submitted_for_round(
+    db: Database, round_id: int, scope: set[int] | None
+) -> list[SubmittedEntry]:
+    """Submitted reports of a round within the scope (None: all), late ones first."""
+    rows = await db.fetchall(
+        "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id, s.submitted_at,"
+        " s.late FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " JOIN people p ON p.id = s.author_id"
+        " WHERE s.round_id = ? AND s.status = 'submitted' ORDER BY s.late DESC, u.name",
+        (round_id,),
+    )
+    return [
+        SubmittedEntry(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]),
+                       bool(r[7]))
+        for r in rows
+        if scope is None or r[1] in scope
+    ]  # fmt: skip
+
+
+async def author_of(db: Database, submission_id: int) -> SubmittedEntry | None:
+    row = await db.fetchone(
+        "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id,"
+        " COALESCE(s.submitted_at, s.updated_at), s.late, s.round_id FROM submissions s"
+        " JOIN units u ON u.id = s.unit_id JOIN people p ON p.id = s.author_id WHERE s.id = ?",
+        (submission_id,),
+    )
+    if row is None:
+        return None
+    return SubmittedEntry(row[0], row[1], row[2], row[3], row[4], row[5],
+                          datetime.fromisoformat(row[6]), bool(row[7]))  # fmt: skip

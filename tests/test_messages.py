@@ -30,9 +30,10 @@ from storage.campaigns import (
 from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
-from storage.reports import Receipt, RoundInfo, Submission, Task
+from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import RosterChanges
 from storage.roster_file import PersonSpec, RosterIssue
+from storage.round_progress import PersonAnswer, UnitAnswers
 
 PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
 COMMANDS = [{"name": "help", "description": "Hướng dẫn"}]
@@ -71,6 +72,7 @@ SUBMISSION = Submission(
     1, 1, "unit:1", 1, None, "submitted", 0, {}, None, 2, DEADLINE, False, "Thiếu <ảnh>"
 )
 TASK = Task(ROUND_INFO, SUBMISSION)
+ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
 SAMPLES: dict[str, dict[str, Any]] = {
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
@@ -134,7 +136,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "units": [UNIT],
         "shown": 30,
     },
-    "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)]},
+    "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)], "tasks": [TASK]},
+    "progress_round": {
+        "round": ROUNDS[0],
+        "units": [UnitAnswers(1, "Trường <A>", 4, 3, 1), UnitAnswers(2, "Trường B", 2, 0, 0)],
+        "people": [PersonAnswer("<Lan & Hoa>", "submitted", True), PersonAnswer("B", None, False)],
+        "shown": 30,
+        "now": DEADLINE,
+    },
+    "report_returned_notice": {"round": ROUND_INFO, "reason": "Thiếu <ảnh>"},
+    "review_ask_reason": {"entry": ENTRY},
+    "review_list": {"round": ROUND_INFO, "count": 40, "shown": 30},
+    "review_report": {
+        "round": ROUND_INFO,
+        "entry": ENTRY,
+        "lines": [(QUESTION, "1.240")],
+        "submission": SUBMISSION,
+    },
+    "review_returned": {"entry": ENTRY},
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},
