@@ -283,7 +283,7 @@ class OutboxSender:
             if item is not None:
                 await self._check_broadcasts()
                 await self._slot()
-                if self._spawn(self._deliver(item)):  # _deliver releases the in-flight slot
+                if self._spawn(self._deliver(item, time.monotonic())):  # releases the slot
                     held = False
                     return
                 await release(self.db, item.id, _wall_now())
@@ -321,6 +321,14 @@ class OutboxSender:
             slept = True
             await asyncio.sleep(max(self._next_slot, self._paused_until) - now)
 
+    def _leaving(self, granted: float) -> None:
+        """A request leaves now. If the process stalled between its slot and now, the next one
+        must keep a full interval behind it, not follow at the old schedule's shorter gap."""
+        now = time.monotonic()
+        interval = 1.0 / self.rate
+        if now - granted > max(interval / 4, 0.002):
+            self._next_slot = max(self._next_slot, now + interval)
+
     def _pause(self, retry_after: int | timedelta) -> None:
         # Requests in flight together may all get the same 429: the pauses overlap, not add up.
         seconds = _seconds(retry_after)
@@ -331,7 +339,8 @@ class OutboxSender:
 
     # --- one row -----------------------------------------------------------------------------
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem, granted: float) -> None:
+        self._leaving(granted)
         try:
             await self._send_row(item)
         except Exception:

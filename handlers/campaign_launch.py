@@ -47,6 +47,8 @@ from storage.campaigns import (
     resolve_audience,
 )
 from storage.drafts import delete_draft, load_draft, save_draft
+from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
+from storage.forms import FormFileError, FormIssue, parse_form_file
 from storage.models import ROLES, Actor
 from storage.roster import unit_names, units_by_code
 
@@ -70,6 +72,7 @@ class Step(StrEnum):
     ROUND_KIND = "round_kind"
     ROUND_DEADLINE = "round_deadline"
     ROUND_FORM = "round_form"
+    ROUND_FORM_FILE = "round_form_file"
     ROUND_MORE = "round_more"
     PREVIEW = "preview"
 
@@ -115,7 +118,13 @@ class CampaignDraft:
             document_name=self.document_name,
             document_path=self.document_path,
             rounds=tuple(
-                Round(r["name"], r["kind"], datetime.fromisoformat(r["deadline"]), r["form"])
+                Round(
+                    r["name"],
+                    r["kind"],
+                    datetime.fromisoformat(r["deadline"]),
+                    r["form"],
+                    form_json=r.get("form_json"),
+                )
                 for r in self.rounds
             ),
         )
@@ -409,19 +418,55 @@ async def on_round_deadline(update: Update, context: BotContext) -> Step:
         return Step.ROUND_DEADLINE
     draft.round_deadline = deadline.isoformat()
     await _save(update, context, draft)
-    keyboard = _keyboard(*[[(label("form_name", form=form), f"pd:form:{form}")] for form in FORMS])
-    await say(update, "launch_ask_round_form", keyboard)
+    rows = [[(label("form_name", form=form), f"pd:form:{form}")] for form in FORMS]
+    rows.append([(label("form_custom"), "pd:form:custom")])
+    await say(update, "launch_ask_round_form", _keyboard(*rows))
     return Step.ROUND_FORM
 
 
 async def on_round_form(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
     form = _button(update).removeprefix("pd:form:")
+    if form == "custom":
+        await say(update, "launch_ask_form_file")
+        return Step.ROUND_FORM_FILE
     if form not in FORMS:
         return Step.ROUND_FORM
+    return await _add_round(update, context, draft, form, None)
+
+
+async def on_form_file(update: Update, context: BotContext) -> Step:
+    """The office's own form, as a YAML or JSON file (format in the README)."""
+    document = incoming(update).document
+    if document is None:
+        await say(update, "launch_ask_form_file")
+        return Step.ROUND_FORM_FILE
+    if (document.file_size or 0) > MAX_FORM_FILE_BYTES:
+        limit = {"limit_kb": MAX_FORM_FILE_BYTES // 1024}
+        await say(update, "form_file_errors", issues=[FormIssue("too_large", None, limit)])
+        return Step.ROUND_FORM_FILE
+    try:
+        telegram_file = await context.bot.get_file(document.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+        form = parse_form_file(data, document.file_name or "")
+    except FormFileError as error:
+        await say(update, "form_file_errors", issues=error.issues)
+        return Step.ROUND_FORM_FILE
+    except TelegramError as exc:
+        log.warning("could not download a form file: %s", exc)
+        await say(update, "roster_download_failed")
+        return Step.ROUND_FORM_FILE
+    await say(update, "form_file_preview", form=form)
+    draft = await _draft(update, context)
+    return await _add_round(update, context, draft, "custom", form.to_json())
+
+
+async def _add_round(
+    update: Update, context: BotContext, draft: CampaignDraft, form: str, form_json: str | None
+) -> Step:
     draft.rounds.append(
         {"name": draft.round_name, "kind": draft.round_kind,
-         "deadline": draft.round_deadline, "form": form}
+         "deadline": draft.round_deadline, "form": form, "form_json": form_json}
     )  # fmt: skip
     draft.round_name = draft.round_kind = draft.round_deadline = ""
     await _save(update, context, draft)
@@ -597,6 +642,10 @@ def conversation() -> ConversationHandler[BotContext]:
         ),
         Step.ROUND_DEADLINE: _text_step(Step.ROUND_DEADLINE, on_round_deadline),
         Step.ROUND_FORM: _button_step(Step.ROUND_FORM, (r"^pd:form:\w+$", on_round_form)),
+        Step.ROUND_FORM_FILE: [
+            MessageHandler(filters.Document.ALL, on_form_file),
+            MessageHandler(~filters.COMMAND, on_form_file),
+        ],
         Step.ROUND_MORE: _button_step(
             Step.ROUND_MORE, (r"^pd:rounds:(more|done)$", on_round_more)
         ),

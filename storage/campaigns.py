@@ -34,6 +34,7 @@ class Round:
     deadline: datetime
     form: str
     id: int | None = None
+    form_json: str | None = None  # an office's own form (storage.forms.Form as JSON)
 
 
 @dataclass(frozen=True)
@@ -184,11 +185,14 @@ async def _insert_rounds(
     stored = []
     for position, item in enumerate(rounds):
         cursor = await conn.execute(
-            "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (campaign_id, position, item.name, item.kind, item.deadline.isoformat(), item.form),
+            "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form, form_json)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (campaign_id, position, item.name, item.kind, item.deadline.isoformat(), item.form,
+             item.form_json),
+        )  # fmt: skip
+        stored.append(
+            Round(item.name, item.kind, item.deadline, item.form, cursor.lastrowid, item.form_json)
         )
-        stored.append(Round(item.name, item.kind, item.deadline, item.form, cursor.lastrowid))
     return stored
 
 
@@ -206,12 +210,19 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
         (campaign_id,),
     )
     rounds = await db.fetchall(
-        "SELECT id, name, kind, deadline, form FROM rounds WHERE campaign_id = ?"
+        "SELECT id, name, kind, deadline, form, form_json FROM rounds WHERE campaign_id = ?"
         " ORDER BY position",
         (campaign_id,),
     )
     round_list = tuple(
-        Round(r["name"], r["kind"], datetime.fromisoformat(r["deadline"]), r["form"], r["id"])
+        Round(
+            r["name"],
+            r["kind"],
+            datetime.fromisoformat(r["deadline"]),
+            r["form"],
+            r["id"],
+            r["form_json"],
+        )
         for r in rounds
     )
     spec = CampaignSpec(

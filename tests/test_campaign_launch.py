@@ -272,3 +272,45 @@ async def test_someone_registering_later_still_gets_the_plan(
     assert plan.buttons() == [["✅ Đã nhận"]]  # no rounds, so no report button
     district = await registered(telegram, "0911000002", 5201)
     await district.expect_nothing(within=0.5)  # not in the audience (office role was off)
+
+
+CUSTOM_FORM = """title: Báo cáo nhanh học bổng
+questions:
+  - prompt: Số suất học bổng đã trao
+    type: số nguyên
+    minimum: 0
+  - prompt: Ảnh trao học bổng
+    type: tệp
+    required: không
+"""
+
+
+async def test_custom_form_from_a_file(bot: RunningBot, telegram: FakeTelegram) -> None:
+    office, people = await setup(bot, telegram)
+    await walk_to_rounds(office)
+    await press(office, "⏭ Bỏ qua", "Bước 9")
+    await press(office, "Tổng kết", "hay theo từng cá nhân")
+    await press(office, "Theo cá nhân (mỗi người trả lời)", "Nhập hạn nộp")
+    await answer(office, "15/07/2024", "mẫu báo cáo")
+    await press(office, "📄 Mẫu riêng (gửi tệp YAML/JSON)", "tệp mẫu báo cáo")
+    bad = CUSTOM_FORM.replace("số nguyên", "bảng tính")
+    await office.send_document("mau.yaml", bad.encode(), "application/x-yaml")
+    errors = await office.expect("chưa được nhận")
+    assert "Dòng 4" in errors.shown
+    await office.send_document("mau.yaml", CUSTOM_FORM.encode(), "application/x-yaml")
+    preview = await office.expect("có 2 câu hỏi")
+    assert "Số suất học bổng đã trao" in preview.shown
+    await office.expect("Thêm đợt khác")
+    await office.press("Tiếp tục ➡️")
+    await office.expect("Xem trước")
+    await office.expect("PHÁT ĐỘNG PHONG TRÀO")
+    await office.expect("Số người nhận")
+    await office.press("🚀 Phát động")
+    teacher = people[2]
+    await teacher.expect("PHÁT ĐỘNG PHONG TRÀO", timeout=10)
+    await teacher.send("/baocao")
+    await teacher.expect("Các đợt báo cáo của bạn")
+    await teacher.press(teacher.messages()[-1].buttons()[0][0])
+    await teacher.expect("Tổng kết")
+    question = await teacher.expect("Câu 1/2")
+    assert "Số suất học bổng đã trao" in question.shown
