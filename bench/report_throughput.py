@@ -39,10 +39,12 @@ import argparse
 import asyncio
 import cProfile
 import dataclasses
+import logging
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,6 +121,21 @@ class BenchTelegram(FakeTelegram):
         return message
 
 
+class LogCounter(logging.Handler):
+    """Counts the warnings and errors logged (the bot's error handler logs each failed update
+    with its traceback), by logger and exception, instead of printing thousands of them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        what = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            what = f"{what}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        self.counts[f"{record.levelname} {record.name}: {what}"[:160]] += 1
+
+
 class FlowBroken(Exception):
     """The bot answered something else than the next step (an error message, say)."""
 
@@ -140,7 +157,8 @@ class Client:
         message = box[self.cursor]
         self.cursor += 1
         if not message.contains(contains):
-            raise FlowBroken(f"expected {contains!r}, got: {message.shown}")
+            got = " ".join(message.shown.split())
+            raise FlowBroken(f"expected {contains!r}, got: {got[:80]}")
         return message
 
     async def send(self, text: str, expect: str) -> SentMessage:
@@ -364,6 +382,8 @@ def describe(measured: Measured) -> str:
 
 
 async def run(teachers: int, repeat: int, profile_dir: Path | None) -> None:
+    logged = LogCounter()
+    logging.getLogger().addHandler(logged)
     bots: list[Measured] = []
     echoes: list[Measured] = []
     submitted: list[int] = []
@@ -393,6 +413,10 @@ async def run(teachers: int, repeat: int, profile_dir: Path | None) -> None:
     print(f"ratio bot ÷ echo:    {best_bot / best_echo:.2f} best ÷ best, "
           f"{median_bot / median_echo:.2f} median ÷ median (goal 0.5 or better)")  # fmt: skip
     broken = [reason for m in bots + echoes for reason in m.broken]
+    if logged.counts:
+        print(f"\nlogged over the runs ({logged.counts.total():,} warnings and errors):")
+        for what, count in logged.counts.most_common(6):
+            print(f"  {count:6,} × {what}")
     if broken or min(submitted) != teachers:
         print(f"\nNOT ALL WORK DONE: {len(broken)} flows broke over the runs; the first ones:")
         for reason in broken[:5]:

@@ -3,7 +3,6 @@ everyone in its scope, through the same outbox as campaign launches, after a pre
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -17,9 +16,16 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from handlers.common import BotContext, current_actor, incoming, require_role, say
+from handlers.common import (
+    BotContext,
+    current_actor,
+    flow_conversation,
+    incoming,
+    require_role,
+    say,
+    stay,
+)
 from handlers.inputs import InputError, check_length
 from messages import label, render
 from storage.access import scope_unit_ids
@@ -170,46 +176,27 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def _expect(step: Step, template: str) -> Any:
-    async def handler(update: Update, context: BotContext) -> Step:
-        await say(update, template)
-        return step
-
-    return handler
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    await say(update, "launch_busy")
-
-
 def conversation() -> ConversationHandler[BotContext]:
-    with warnings.catch_warnings():
-        # Tracked per chat on purpose, as in /phatdong: one draft per office person.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("thongbao", start, filters=filters.ChatType.PRIVATE)],
-            states={
-                Step.TARGET: [
-                    CallbackQueryHandler(on_target, pattern=r"^tb:(all|c:\d+)$"),
-                    MessageHandler(~filters.COMMAND, _expect(Step.TARGET, "launch_expect_button")),
-                ],
-                Step.TEXT: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-                    MessageHandler(~filters.COMMAND, _expect(Step.TEXT, "launch_expect_text")),
-                ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(on_send, pattern=r"^tb:send$"),
-                    CallbackQueryHandler(cancel, pattern=r"^tb:cancel$"),
-                    MessageHandler(
-                        ~filters.COMMAND, _expect(Step.CONFIRM, "launch_expect_button")
-                    ),
-                ],
-            },
-            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
-            name=FLOW,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return flow_conversation(
+        FLOW,
+        [CommandHandler("thongbao", start, filters=filters.ChatType.PRIVATE)],
+        {
+            Step.TARGET: [
+                CallbackQueryHandler(on_target, pattern=r"^tb:(all|c:\d+)$"),
+                MessageHandler(~filters.COMMAND, stay(Step.TARGET, "launch_expect_button")),
+            ],
+            Step.TEXT: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+                MessageHandler(~filters.COMMAND, stay(Step.TEXT, "launch_expect_text")),
+            ],
+            Step.CONFIRM: [
+                CallbackQueryHandler(on_send, pattern=r"^tb:send$"),
+                CallbackQueryHandler(cancel, pattern=r"^tb:cancel$"),
+                MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
+            ],
+        },
+        cancel,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -25,10 +24,17 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from handlers.campaign_message import campaign_payload
-from handlers.common import BotContext, current_actor, incoming, require_role, say
+from handlers.common import (
+    BotContext,
+    current_actor,
+    flow_conversation,
+    incoming,
+    require_role,
+    say,
+    stay,
+)
 from handlers.inputs import (
     InputError,
     check_length,
@@ -579,20 +585,12 @@ _EXPECTED = {
 
 
 def _expect(step: Step) -> Any:
-    async def handler(update: Update, context: BotContext) -> Step:
-        await say(update, _EXPECTED.get(step, "launch_expect_button"))
-        return step
-
-    return handler
+    return stay(step, _EXPECTED.get(step, "launch_expect_button"))
 
 
 async def expect_document(update: Update, context: BotContext) -> Step:
     await say(update, "launch_expect_document", _keyboard(_skip()))
     return Step.DOCUMENT
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    await say(update, "launch_busy")
 
 
 def _text_step(
@@ -653,18 +651,8 @@ def conversation() -> ConversationHandler[BotContext]:
             Step.PREVIEW, (r"^pd:launch$", on_launch), (r"^pd:cancel$", cancel)
         ),
     }
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat on purpose: one draft per office person, and every
-        # button names its step, so per_message tracking would add nothing.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("phatdong", start, filters=filters.ChatType.PRIVATE)],
-            states=states,
-            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
-            name=FLOW,
-            persistent=True,
-            allow_reentry=True,
-        )
+    entry = CommandHandler("phatdong", start, filters=filters.ChatType.PRIVATE)
+    return flow_conversation(FLOW, [entry], states, cancel)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

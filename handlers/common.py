@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
@@ -18,7 +19,17 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackContext,
+    CommandHandler,
+    ConversationHandler,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.commands import commands_for
@@ -157,3 +168,43 @@ def require_role(*roles: Role) -> Callable[[H], H]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    """Any other command while a flow waits for an answer."""
+    await say(update, "launch_busy")
+
+
+def stay(
+    step: object, template: str
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, object]]:
+    """A catch-all for a flow state: say what kind of answer is expected, keep the state."""
+
+    async def handler(update: Update, context: BotContext) -> object:
+        await say(update, template)
+        return step
+
+    return handler
+
+
+def flow_conversation(
+    name: str,
+    entry_points: list[BaseHandler[Update, BotContext, Any]],
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
+    cancel: Callable[[Update, BotContext], Coroutine[Any, Any, object]],
+) -> ConversationHandler[BotContext]:
+    """A persistent conversation with /huy from any state and a reply to other commands.
+
+    Tracked per chat on purpose: one draft per person and flow, and every button names what
+    it is for, so PTB's per_message tracking (and its warning) would add nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=entry_points,
+            states=states,
+            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )

@@ -4,7 +4,6 @@ report with every answer filled in."""
 
 from __future__ import annotations
 
-import warnings
 from enum import StrEnum
 from typing import Any
 
@@ -12,14 +11,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from handlers.common import BotContext, current_actor, incoming, say
+from handlers.common import BotContext, current_actor, flow_conversation, incoming, say, stay
 from handlers.inputs import InputError, check_length
 from handlers.reports import summary_lines
 from messages import label, render
@@ -167,32 +164,18 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def expect_reason(update: Update, context: BotContext) -> Step:
-    await say(update, "launch_expect_text")
-    return Step.REASON
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    await say(update, "launch_busy")
-
-
 def conversation() -> ConversationHandler[BotContext]:
-    with warnings.catch_warnings():
-        # Tracked per chat on purpose: one reason is asked for at a time.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_reason, pattern=r"^rb:\d+$")],
-            states={
-                Step.REASON: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
-                    MessageHandler(~filters.COMMAND, expect_reason),
-                ]
-            },
-            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
-            name=FLOW,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return flow_conversation(
+        FLOW,
+        [CallbackQueryHandler(ask_reason, pattern=r"^rb:\d+$")],
+        {
+            Step.REASON: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
+                MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_text")),
+            ]
+        },
+        cancel,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -27,10 +26,17 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from handlers.answers import check_file, format_answer, parse_answer
-from handlers.common import BotContext, current_actor, incoming, require_role, say
+from handlers.common import (
+    BotContext,
+    current_actor,
+    flow_conversation,
+    incoming,
+    require_role,
+    say,
+    stay,
+)
 from handlers.inputs import InputError
 from messages import label
 from storage.drafts import delete_draft, load_draft, save_draft
@@ -481,46 +487,29 @@ async def _lost(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def busy(update: Update, context: BotContext) -> None:
-    await say(update, "launch_busy")
-
-
-def _wrong_step(step: Step, template: str) -> Any:
-    async def handler(update: Update, context: BotContext) -> Step:
-        await say(update, template)
-        return step
-
-    return handler
-
-
 def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat on purpose: one report in progress per person.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(choose, pattern=r"^rpt:\d+$")],
-            states={
-                Step.ANSWER: [
-                    MessageHandler(filters.TEXT & not_command, on_text),
-                    MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
-                    CallbackQueryHandler(on_button, pattern=r"^rp:"),
-                    MessageHandler(not_command, wrong_kind),
-                ],
-                Step.REVIEW: [
-                    CallbackQueryHandler(on_review, pattern=r"^rp:(submit|edit)$"),
-                    MessageHandler(not_command, _wrong_step(Step.REVIEW, "launch_expect_button")),
-                ],
-                Step.PICK: [
-                    CallbackQueryHandler(on_pick, pattern=r"^rp:q:\d+$"),
-                    MessageHandler(not_command, _wrong_step(Step.PICK, "launch_expect_button")),
-                ],
-            },
-            fallbacks=[CommandHandler("huy", cancel), MessageHandler(filters.COMMAND, busy)],
-            name=FLOW,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return flow_conversation(
+        FLOW,
+        [CallbackQueryHandler(choose, pattern=r"^rpt:\d+$")],
+        {
+            Step.ANSWER: [
+                MessageHandler(filters.TEXT & not_command, on_text),
+                MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
+                CallbackQueryHandler(on_button, pattern=r"^rp:"),
+                MessageHandler(not_command, wrong_kind),
+            ],
+            Step.REVIEW: [
+                CallbackQueryHandler(on_review, pattern=r"^rp:(submit|edit)$"),
+                MessageHandler(not_command, stay(Step.REVIEW, "launch_expect_button")),
+            ],
+            Step.PICK: [
+                CallbackQueryHandler(on_pick, pattern=r"^rp:q:\d+$"),
+                MessageHandler(not_command, stay(Step.PICK, "launch_expect_button")),
+            ],
+        },
+        cancel,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
