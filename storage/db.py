@@ -59,13 +59,15 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    # A read is one call into aiosqlite's thread: with execute() then fetchall() as two hops,
+    # another coroutine's write on this connection could land in between and leave the
+    # cursor's statement undefined (seen as a NULL group in broadcast counts).
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
