@@ -12,7 +12,7 @@ from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import BASIC_ROWS, NOW, VN, csv_file
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_2ed1de29637e943d.txt"
+SEED = Path(__file__).resolve().parent / "data" / "seed_001_binh_phuoc_2023_2024.txt"
 TITLE = (
     "Phát động phong trào thi đua góp phần thực hiện thắng lợi nhiệm vụ phát triển kinh tế - "
     "xã hội, quốc phòng, an ninh của tỉnh trong năm học 2023-2024"
