@@ -278,7 +278,11 @@ class SentMessage:
         return self.plain_text or ""
 
     def contains(self, fragment: str) -> bool:
-        return fragment in (self.text or "") or fragment in (self.plain_text or "")
+        """In the text now or in any earlier version: a message the bot edits quickly (a
+        "checking…" note turned into the result) still said what it said, and a test that
+        looks a moment late must not fail for it."""
+        versions = [self.text or "", self.plain_text or "", *self.edits]
+        return any(fragment in version for version in versions)
 
 
 @dataclass
