@@ -18,7 +18,23 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed: the variable, what is wrong (a case of the
+    config_error template) and the value given; the message always names the variable."""
+
+    def __init__(self, variable: str, problem: str, value: str = "") -> None:
+        super().__init__(variable, problem, value)
+        self.variable, self.problem, self.value = variable, problem, value
+
+    def __str__(self) -> str:
+        from messages import render_text  # texts live in messages/, loaded only on failure
+
+        return render_text(
+            "config_error",
+            variable=self.variable,
+            problem=self.problem,
+            value=self.value,
+            levels=_LOG_LEVELS,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,12 +77,9 @@ class Config:
 
         token = get("TELEGRAM_BOT_TOKEN")
         if token is None and require_token:
-            raise ConfigError(
-                "chưa đặt TELEGRAM_BOT_TOKEN: lấy token từ @BotFather rồi đặt vào biến môi trường "
-                "hoặc tệp .env"
-            )
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "missing")
         if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
-            raise ConfigError("TELEGRAM_BOT_TOKEN không đúng dạng token của bot (123456:ABC...)")
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "token")
         return cls(
             token=token or "",
             api_url=get("TELEGRAM_API_URL") or DEFAULT_API_URL,
@@ -103,9 +116,7 @@ def _parse_timezone(value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"BOT_TIMEZONE: không có múi giờ {value!r} (ví dụ Asia/Ho_Chi_Minh)"
-        ) from exc
+        raise ConfigError("BOT_TIMEZONE", "timezone", value) from exc
 
 
 def _parse_ids(value: str) -> frozenset[int]:
@@ -115,9 +126,7 @@ def _parse_ids(value: str) -> frozenset[int]:
         if not part:
             continue
         if not re.fullmatch(r"-?\d+", part):
-            raise ConfigError(
-                f"OFFICE_ADMIN_IDS: {part!r} không phải mã người dùng Telegram (một số)"
-            )
+            raise ConfigError("OFFICE_ADMIN_IDS", "ids", part)
         ids.add(int(part))
     return frozenset(ids)
 
@@ -128,9 +137,7 @@ def _parse_offsets(value: str) -> tuple[timedelta, ...]:
         part = part.strip().lower()
         match = re.fullmatch(r"(\d+)\s*([dhms])", part)
         if match is None:
-            raise ConfigError(
-                f"REMINDER_OFFSETS: {part!r} không đúng dạng khoảng thời gian (7d, 12h, 30m, 0d)"
-            )
+            raise ConfigError("REMINDER_OFFSETS", "offsets", part)
         offsets.append(timedelta(seconds=int(match[1]) * _OFFSET_UNITS[match[2]]))
     return tuple(sorted(set(offsets), reverse=True))
 
@@ -141,17 +148,17 @@ def _parse_quiet_hours(value: str) -> tuple[time, time] | None:
         return None
     match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
     if match is None:
-        raise ConfigError(f"QUIET_HOURS: {value!r} không đúng dạng khoảng giờ (21:00-07:00)")
+        raise ConfigError("QUIET_HOURS", "hours", value)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ConfigError(f"QUIET_HOURS: {value!r} có giờ không hợp lệ")
+        raise ConfigError("QUIET_HOURS", "impossible_time", value)
     return time(h1, m1), time(h2, m2)
 
 
 def _parse_log_level(value: str) -> str:
     level = value.upper()
     if level not in _LOG_LEVELS:
-        raise ConfigError(f"LOG_LEVEL: {value!r} phải là một trong {', '.join(_LOG_LEVELS)}")
+        raise ConfigError("LOG_LEVEL", "level", value)
     return level
 
 
@@ -159,7 +166,7 @@ def _parse_rate(value: str) -> float:
     try:
         rate = float(value)
     except ValueError as exc:
-        raise ConfigError(f"BROADCAST_RATE: {value!r} không phải là số") from exc
+        raise ConfigError("BROADCAST_RATE", "not_number", value) from exc
     if not 0 < rate <= 1000:
-        raise ConfigError("BROADCAST_RATE: phải lớn hơn 0 và tối đa 1000 tin nhắn mỗi giây")
+        raise ConfigError("BROADCAST_RATE", "rate_range", value)
     return rate

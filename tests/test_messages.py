@@ -173,6 +173,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "roster_export_caption": {"count": 1240},
     "roster_invites_caption": {"count": 5000, "pending": 12},
     "cli_config_error": {"error": "x"},
+    "config_error": {
+        "variable": "LOG_LEVEL",
+        "problem": "level",
+        "value": "<x>",
+        "levels": ("INFO", "DEBUG"),
+    },
     "cli_exported": {"count": 3, "path": "a.csv"},
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
     "cli_username_failed": {"error": "x"},
