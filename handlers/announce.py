@@ -3,7 +3,7 @@ everyone in its scope, through the same outbox as campaign launches, after a pre
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +22,9 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    load_flow,
     require_role,
+    save_flow,
     say,
     stay,
 )
@@ -30,7 +32,7 @@ from handlers.inputs import InputError, check_length
 from messages import label, render
 from storage.access import scope_unit_ids
 from storage.campaigns import Audience, campaigns_visible, get_campaign, resolve_audience
-from storage.drafts import delete_draft, load_draft, save_draft
+from storage.drafts import delete_draft
 from storage.models import ROLES, Actor
 from storage.outbox import create_broadcast
 
@@ -51,15 +53,11 @@ class AnnouncementDraft:
 
 
 async def _draft(update: Update, context: BotContext) -> AnnouncementDraft:
-    user = update.effective_user
-    data = await load_draft(context.db, user.id, FLOW) if user else None
-    return AnnouncementDraft(**(data or {}))
+    return AnnouncementDraft(**await load_flow(update, context, FLOW))
 
 
 async def _save(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
-    user = update.effective_user
-    if user is not None:
-        await save_draft(context.db, user.id, FLOW, asdict(draft), context.clock.now())
+    await save_flow(update, context, FLOW, draft)
 
 
 @require_role("office")

@@ -31,7 +31,9 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    load_flow,
     require_role,
+    save_flow,
     say,
     stay,
 )
@@ -52,11 +54,11 @@ from storage.campaigns import (
     launch_campaign,
     resolve_audience,
 )
-from storage.drafts import delete_draft, load_draft, save_draft
+from storage.drafts import delete_draft
 from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
 from storage.forms import FormFileError, FormIssue, parse_form_file
 from storage.models import ROLES, Actor
-from storage.roster import unit_names, units_by_code
+from storage.roster import top_unit_ids, unit_names, units_by_code
 
 log = logging.getLogger(__name__)
 FLOW = "phatdong"
@@ -140,15 +142,11 @@ class CampaignDraft:
 
 
 async def _draft(update: Update, context: BotContext) -> CampaignDraft:
-    user = update.effective_user
-    data = await load_draft(context.db, user.id, FLOW) if user else None
-    return CampaignDraft.from_dict(data or {})
+    return CampaignDraft.from_dict(await load_flow(update, context, FLOW))
 
 
 async def _save(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    user = update.effective_user
-    if user is not None:
-        await save_draft(context.db, user.id, FLOW, asdict(draft), context.clock.now())
+    await save_flow(update, context, FLOW, draft)
 
 
 def _keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -171,10 +169,8 @@ async def _issuer(context: BotContext, actor: Actor) -> int | None:
     roster, the single top unit if there is one."""
     if actor.person is not None:
         return actor.person.unit_id
-    roots = await context.db.fetchall(
-        "SELECT id FROM units WHERE parent_id IS NULL AND active = 1"
-    )
-    return roots[0][0] if len(roots) == 1 else None
+    roots = await top_unit_ids(context.db)
+    return roots[0] if len(roots) == 1 else None
 
 
 # ---- the questions ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from bot.sender import OutboxSender
 from messages import label, render
 from storage.access import actor_for
 from storage.db import Database
+from storage.drafts import load_draft, save_draft
 from storage.models import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,20 @@ def contact_keyboard() -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
+
+
+async def load_flow(update: Update, context: BotContext, flow: str) -> dict[str, Any]:
+    """The sender's draft of a flow ({} when there is none)."""
+    user = update.effective_user
+    data = await load_draft(context.db, user.id, flow) if user else None
+    return data or {}
+
+
+async def save_flow(update: Update, context: BotContext, flow: str, draft: Any) -> None:
+    """Save the sender's draft dataclass of a flow (written at every step)."""
+    user = update.effective_user
+    if user is not None:
+        await save_draft(context.db, user.id, flow, asdict(draft), context.clock.now())
 
 
 async def reply(update: Update, template: str, **values: Any) -> Message:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,15 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    load_flow,
     require_role,
+    save_flow,
     say,
     stay,
 )
 from handlers.inputs import InputError
 from messages import label
-from storage.drafts import delete_draft, load_draft, save_draft
+from storage.drafts import delete_draft
 from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.reports import (
@@ -82,19 +85,21 @@ class ReportDraft:
 
 
 async def _flow(update: Update, context: BotContext) -> ReportDraft:
-    user = update.effective_user
-    data = await load_draft(context.db, user.id, FLOW) if user else None
-    return ReportDraft(**(data or {}))
+    return ReportDraft(**await load_flow(update, context, FLOW))
 
 
 async def _set_flow(update: Update, context: BotContext, flow: ReportDraft) -> None:
-    user = update.effective_user
-    if user is not None:
-        await save_draft(context.db, user.id, FLOW, asdict(flow), context.clock.now())
+    await save_flow(update, context, FLOW, flow)
+
+
+@lru_cache(maxsize=64)
+def _custom_form(form_json: str) -> Form:
+    """Parsed once per distinct form: every answer needs the round's form."""
+    return Form.from_json(form_json)
 
 
 def _form(info: RoundInfo) -> Form:
-    return Form.from_json(info.form_json) if info.form_json else builtin_form(info.form)
+    return _custom_form(info.form_json) if info.form_json else builtin_form(info.form)
 
 
 async def _person(update: Update, context: BotContext) -> Person | None:

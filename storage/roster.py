@@ -272,3 +272,9 @@ async def unit_names(db: Database, scope: set[int] | None) -> list[tuple[str, st
     rows = await db.fetchall("SELECT id, code, name FROM units WHERE active = 1")
     chosen = [(row[1], row[2]) for row in rows if scope is None or row[0] in scope]
     return sorted(chosen, key=lambda pair: vietnamese_key(pair[1]))
+
+
+async def top_unit_ids(db: Database) -> list[int]:
+    """Active units with no parent (a Sở, or a Phòng running its own bot)."""
+    rows = await db.fetchall("SELECT id FROM units WHERE parent_id IS NULL AND active = 1")
+    return [row[0] for row in rows]
