@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
@@ -34,7 +34,7 @@ from handlers import (
 )
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
-from storage.db import Database
+from storage.db import SharedDatabase
 
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
@@ -61,6 +61,7 @@ SAVE_STATES_GROUP = 1
 def build_application(config: Config, clock: Clock | None = None) -> BotApplication:
     set_timezone(config.timezone)
     services = Services(config=config, clock=clock or SystemClock())
+    database = SharedDatabase(config.database_path)
     context_types = ContextTypes(context=BotContext, bot_data=Services)
     application: BotApplication = (
         ApplicationBuilder()
@@ -79,10 +80,10 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
             )
         )
         .context_types(context_types)
-        .persistence(SQLitePersistence(config.database_path))
+        .persistence(SQLitePersistence(database))
         .concurrent_updates(PerChatUpdateProcessor())
-        .post_init(_open_storage)
-        .post_shutdown(_close_storage)
+        .post_init(_opener(database))
+        .post_shutdown(_closer(database))
         .build()
     )
     application.bot_data.config = services.config
@@ -94,21 +95,29 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
     return application
 
 
-async def _open_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
-    services = application.bot_data
-    assert services.config is not None
-    services.db = await Database.open(services.config.database_path)
-    services.sender = OutboxSender(
-        services.db, rate=services.config.broadcast_rate, clock=services.clock
-    )
-    services.sender.start(application)
+StorageHook = Callable[[Application[Any, Any, Any, Any, Services, Any]], Coroutine[Any, Any, None]]
 
 
-async def _close_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
-    services = application.bot_data
-    if services.sender is not None:  # before the database closes under its last rows
-        await services.sender.stop()
-        services.sender = None
-    if services.db is not None:
-        await services.db.close()
+def _opener(database: SharedDatabase) -> StorageHook:
+    async def open_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
+        services = application.bot_data
+        assert services.config is not None
+        services.db = await database.get()
+        services.sender = OutboxSender(
+            services.db, rate=services.config.broadcast_rate, clock=services.clock
+        )
+        services.sender.start(application)
+
+    return open_storage
+
+
+def _closer(database: SharedDatabase) -> StorageHook:
+    async def close_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
+        services = application.bot_data
+        if services.sender is not None:  # before the database closes under its last rows
+            await services.sender.stop()
+            services.sender = None
         services.db = None
+        await database.close()
+
+    return close_storage

@@ -2,63 +2,65 @@
 
 Only conversations are persisted: each flow keeps its own data in a draft row, and Services
 (bot_data) is rebuilt at start-up. PTB reads conversations in `initialize()`, before our
-post_init opens the database, so this class opens its own connection (WAL allows two).
+post_init runs, so the bot's one connection is opened by whichever asks first (SharedDatabase);
+a second connection would make the two wait on each other's write locks.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, BasePersistence, PersistenceInput, TypeHandler
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from storage.db import Database
+from storage.db import SharedDatabase
 
 
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, database: SharedDatabase) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=False, callback_data=False
             ),
             update_interval=60,
         )
-        self._path = path
-        self._db: Database | None = None
-
-    async def _database(self) -> Database:
-        if self._db is None:
-            self._db = await Database.open(self._path)
-        return self._db
+        self._database = database
+        # What the table holds, so that a conversation staying in the same state (most
+        # answers) costs no write: PTB reports every state a handler returns.
+        self._stored: dict[tuple[str, str], str] = {}
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        db = await self._database()
+        db = await self._database.get()
         rows = await db.fetchall("SELECT key, state FROM conversations WHERE name = ?", (name,))
+        for key, state in rows:
+            self._stored[name, key] = state
         return {tuple(json.loads(row[0])): json.loads(row[1]) for row in rows}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        db = await self._database()
+        db = await self._database.get()
         encoded_key = json.dumps(list(key))
         if new_state is None:
-            await db.write(
-                "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encoded_key)
-            )
+            if self._stored.pop((name, encoded_key), None) is not None:
+                await db.write(
+                    "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encoded_key)
+                )
+            return
+        encoded_state = json.dumps(new_state)
+        if self._stored.get((name, encoded_key)) == encoded_state:
             return
         await db.write(
             "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?)"
             " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, encoded_key, json.dumps(new_state)),
+            (name, encoded_key, encoded_state),
         )
+        self._stored[name, encoded_key] = encoded_state
 
     async def flush(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        return None  # every change is written as it happens; the application closes the db
 
     # Nothing else is persisted (see the module docstring).
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:

@@ -1,22 +1,31 @@
 """One aiosqlite connection, WAL mode, and whole-function transactions.
 
-aiosqlite runs one thread per connection and coroutines sharing it interleave, so every logical
-write runs inside `transaction()`, which holds an asyncio lock for its whole BEGIN … COMMIT.
+aiosqlite runs one thread per connection and every call is a hop into it and back. Under load
+the hop, not SQLite, is the cost: the event loop holds the GIL, so the database thread waits
+up to the interpreter's switch interval (5 ms) to run and again to hand back its result. Hot
+paths therefore do their work in one hop: `read(work)` runs several statements, `transact(work)`
+runs BEGIN IMMEDIATE, the work and COMMIT, each as one synchronous function in that thread.
+`transaction()` spans several hops and holds an asyncio lock for its whole BEGIN … COMMIT, so
+coroutines sharing the connection never interleave inside it (transact waits for that lock).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from storage.migrations import apply_migrations
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], T]
 
 
 class Database:
@@ -59,6 +68,29 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    async def read(self, work: Work[T]) -> T:
+        """Run `work` (several SELECTs, say) with the connection, in one hop."""
+        return await self._in_thread(work)
+
+    async def transact(self, work: Work[T]) -> T:
+        """Run `work` inside BEGIN IMMEDIATE … COMMIT (rolled back if it raises), in one hop."""
+        if self._write_lock.locked():  # a transaction() is open or about to be: queue behind it
+            async with self._write_lock:
+                return await self._in_thread(partial(_atomically, work))
+        # No lock otherwise: the thread runs its queue in order, so a whole transaction in one
+        # item cannot interleave with another, and there is no await between the check above
+        # and the put into the queue. Taking the lock would hold every other writer for the
+        # hop's round trip (milliseconds under load), capping the bot at a few hundred
+        # writes a second.
+        return await self._in_thread(partial(_atomically, work))
+
+    async def _in_thread(self, work: Work[T]) -> Any:
+        # aiosqlite has no public call for "run this function in the connection's thread";
+        # _execute is that call (every public method is built on it), and _conn is the
+        # sqlite3 connection living in that thread. tests/test_storage.py pins the behaviour.
+        raw = self._conn._conn
+        return await self._conn._execute(work, raw)
+
     # A read is one call into aiosqlite's thread: with execute() then fetchall() as two hops,
     # another coroutine's write on this connection could land in between and leave the
     # cursor's statement undefined (seen as a NULL group in broadcast counts).
@@ -74,11 +106,44 @@ class Database:
         return None if row is None else row[0]
 
     async def write(self, sql: str, params: Params = ()) -> int:
-        """One statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.lastrowid or 0
+        """One statement in its own transaction, in one hop; returns lastrowid."""
+        return await self.transact(lambda conn: conn.execute(sql, params).lastrowid or 0)
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+        batch = list(rows)
+        await self.transact(lambda conn: conn.executemany(sql, batch))
+
+
+def _atomically(work: Work[T], conn: sqlite3.Connection) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+class SharedDatabase:
+    """The bot's one connection, opened by whichever part asks first and closed once.
+
+    One connection, not one per part: two connections writing to the same file wait on each
+    other's locks inside SQLite (busy_timeout sleeps), which stalls every coroutine behind them.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self._path = path
+        self._db: Database | None = None
+        self._opening = asyncio.Lock()
+
+    async def get(self) -> Database:
+        async with self._opening:
+            if self._db is None:
+                self._db = await Database.open(self._path)
+            return self._db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from storage.db import Database
+from storage.db import Database, SharedDatabase
 from storage.migrations import _split_statements, migration_scripts
 
 
@@ -41,3 +43,63 @@ async def test_a_failed_transaction_rolls_back(db: Database) -> None:
 def test_comments_may_hold_semicolons() -> None:
     sql = "-- a; b\nCREATE TABLE a (x);\n-- c;\nCREATE TABLE b (y)"
     assert _split_statements(sql) == ["CREATE TABLE a (x)", "CREATE TABLE b (y)"]
+
+
+async def test_transact_commits_returns_and_rolls_back(db: Database) -> None:
+    def insert(code: str) -> Callable[[sqlite3.Connection], int]:
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "INSERT INTO units (code, name, updated_at) VALUES (?, ?, 'now')", (code, code)
+            )
+            return int(conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
+
+        return work
+
+    assert await db.transact(insert("A")) == 1
+
+    def fail(conn: sqlite3.Connection) -> None:
+        insert("B")(conn)
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await db.transact(fail)
+    assert await db.read(lambda conn: [r[0] for r in conn.execute("SELECT code FROM units")]) == [
+        "A"
+    ]
+
+
+async def test_transact_waits_for_an_open_transaction(db: Database) -> None:
+    """A one-hop transaction must never run inside another coroutine's open transaction():
+    it would be rolled back with it (or fail on a nested BEGIN)."""
+    pending = None
+    with pytest.raises(ZeroDivisionError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO units (code, name, updated_at) VALUES ('A', 'A', 'x')")
+            pending = asyncio.create_task(
+                db.write("INSERT INTO units (code, name, updated_at) VALUES ('B', 'B', 'x')")
+            )
+            await asyncio.sleep(0.05)
+            assert not pending.done()
+            raise ZeroDivisionError
+    assert pending is not None
+    await pending
+    assert await db.fetchval("SELECT group_concat(code) FROM units") == "B"
+
+
+async def test_concurrent_transacts_are_each_atomic(db: Database) -> None:
+    await db.write("INSERT INTO units (code, name, updated_at) VALUES ('C', '0', 'x')")
+
+    def increment(conn: sqlite3.Connection) -> None:
+        value = int(conn.execute("SELECT name FROM units WHERE code = 'C'").fetchone()[0])
+        conn.execute("UPDATE units SET name = ? WHERE code = 'C'", (str(value + 1),))
+
+    await asyncio.gather(*(db.transact(increment) for _ in range(300)))
+    assert await db.fetchval("SELECT name FROM units WHERE code = 'C'") == "300"
+
+
+async def test_shared_database_is_opened_once(tmp_path: Path) -> None:
+    shared = SharedDatabase(tmp_path / "s.sqlite3")
+    first, second = await asyncio.gather(shared.get(), shared.get())
+    assert first is second
+    await shared.close()
+    await shared.close()  # closing twice is harmless (shutdown paths may overlap)
