@@ -48,13 +48,13 @@ from storage.models import Person
 from storage.reports import (
     RoundInfo,
     Submission,
+    answerable_round,
     discard_draft,
     evidence_by_unique_id,
     evidence_names,
-    get_round,
     get_submission,
-    may_answer,
     open_submission,
+    report_in_progress,
     save_answer,
     set_step,
     store_evidence,
@@ -161,8 +161,8 @@ async def choose(update: Update, context: BotContext) -> Step | int:
     query = update.callback_query
     round_id = int((query.data or "rpt:0").removeprefix("rpt:")) if query else 0
     person = await _person(update, context)
-    info = await get_round(context.db, round_id)
-    if person is None or info is None or not await may_answer(context.db, person, info):
+    info = await answerable_round(context.db, person, round_id) if person else None
+    if person is None or info is None:
         await say(update, "report_not_yours")
         return ConversationHandler.END
     if info.closed:
@@ -174,16 +174,18 @@ async def choose(update: Update, context: BotContext) -> Step | int:
         await say(update, "report_returned_reason", submission=submission, round=info)
     if submission.status != "draft":
         return await _review(update, context, submission, info)
-    await say(update, "report_intro", round=info, form=_form(info))
-    return await _ask(update, context, submission, info)
+    return await _ask(update, context, submission, info, intro=True)
 
 
 # ---- questions --------------------------------------------------------------------------
 
 
 async def _ask(
-    update: Update, context: BotContext, submission: Submission, info: RoundInfo
-) -> Step:
+    update: Update, context: BotContext, submission: Submission, info: RoundInfo,
+    intro: bool = False,
+) -> Step:  # fmt: skip
+    """The current question; `intro`: opening the report, so the round's heading comes first
+    (in the same message: one message per step keeps the chat short)."""
     form = _form(info)
     if submission.step >= len(form.questions):
         return await _review(update, context, submission, info)
@@ -198,6 +200,8 @@ async def _ask(
         number=submission.step + 1,
         total=len(form.questions),
         current=shown,
+        intro=info if intro else None,
+        form=form,
     )
     return Step.ANSWER
 
@@ -230,27 +234,28 @@ async def _shown(context: BotContext, question: Question, value: Any) -> str:
 async def _current(
     update: Update, context: BotContext
 ) -> tuple[ReportDraft, Submission, RoundInfo, Question | None] | None:
-    flow = await _flow(update, context)
-    submission = await get_submission(context.db, flow.submission_id)
-    info = await get_round(context.db, flow.round_id)
+    """The report this chat is on, read in one call (every answer starts here)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    state = await report_in_progress(context.db, user.id, FLOW)
+    submission, info = state.submission, state.round
     if submission is None or info is None:
         return None
     questions = _form(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
-    return flow, submission, info, question
+    return ReportDraft(**state.flow), submission, info, question
 
 
 async def _advance(
-    update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
-    info: RoundInfo,
-) -> Step:  # fmt: skip
-    """After an answer: the next question, or the summary when editing from it."""
-    fresh = await get_submission(context.db, submission.id)
-    assert fresh is not None
+    update: Update, context: BotContext, flow: ReportDraft, fresh: Submission, info: RoundInfo
+) -> Step:
+    """After an answer (`fresh`: the submission with it): the next question, or the summary
+    when editing from it."""
     if flow.editing:
         flow.editing = False
         await _set_flow(update, context, flow)
-        await set_step(context.db, submission.id, len(_form(info).questions))
+        fresh = await set_step(context.db, fresh.id, len(_form(info).questions))
         return await _review(update, context, fresh, info)
     return await _ask(update, context, fresh, info)
 
@@ -271,9 +276,9 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
         await say(update, error.template, **error.values)
         return Step.ANSWER
     stored = value.isoformat() if hasattr(value, "isoformat") else value
-    await save_answer(context.db, submission.id, question.key, stored, submission.step + 1,
-                      context.clock.now())  # fmt: skip
-    return await _advance(update, context, flow, submission, info)
+    fresh = await save_answer(context.db, submission.id, question.key, stored,
+                              submission.step + 1, context.clock.now())  # fmt: skip
+    return await _advance(update, context, flow, fresh, info)
 
 
 async def on_button(update: Update, context: BotContext) -> Step | int:
@@ -286,14 +291,12 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
         return await _review(update, context, submission, info)
     now = context.clock.now()
     if data == "rp:back":
-        await set_step(context.db, submission.id, max(0, submission.step - 1))
-        fresh = await get_submission(context.db, submission.id)
-        assert fresh is not None
+        fresh = await set_step(context.db, submission.id, max(0, submission.step - 1))
         return await _ask(update, context, fresh, info)
     value: Any
     if data == "rp:keep":
-        await set_step(context.db, submission.id, submission.step + 1)
-        return await _advance(update, context, flow, submission, info)
+        fresh = await set_step(context.db, submission.id, submission.step + 1)
+        return await _advance(update, context, flow, fresh, info)
     if data == "rp:skip" and not question.required:
         value = None
     elif data in ("rp:yes", "rp:no") and question.type is QuestionType.YESNO:
@@ -312,8 +315,10 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     else:
         await say(update, "launch_expect_button")
         return Step.ANSWER
-    await save_answer(context.db, submission.id, question.key, value, submission.step + 1, now)
-    return await _advance(update, context, flow, submission, info)
+    fresh = await save_answer(
+        context.db, submission.id, question.key, value, submission.step + 1, now
+    )
+    return await _advance(update, context, flow, fresh, info)
 
 
 async def on_file(update: Update, context: BotContext) -> Step | int:
@@ -438,9 +443,7 @@ async def on_pick(update: Update, context: BotContext) -> Step | int:
         return Step.PICK
     flow.editing = True
     await _set_flow(update, context, flow)
-    await set_step(context.db, submission.id, index)
-    fresh = await get_submission(context.db, submission.id)
-    assert fresh is not None
+    fresh = await set_step(context.db, submission.id, index)
     return await _ask(update, context, fresh, info)
 
 
@@ -449,8 +452,8 @@ async def _submit(
     info: RoundInfo,
 ) -> Step | int:  # fmt: skip
     person = await _person(update, context)
-    fresh_round = await get_round(context.db, info.id)
-    if person is None or fresh_round is None or not await may_answer(context.db, person, info):
+    fresh_round = await answerable_round(context.db, person, info.id) if person else None
+    if person is None or fresh_round is None:
         await say(update, "report_not_yours")
         return ConversationHandler.END
     if fresh_round.closed:

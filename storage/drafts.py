@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +21,22 @@ async def save_draft(
     )
 
 
-async def load_draft(db: Database, telegram_id: int, flow: str) -> dict[str, Any] | None:
-    raw = await db.fetchval(
+def read_draft(conn: sqlite3.Connection, telegram_id: int, flow: str) -> dict[str, Any] | None:
+    """The draft, inside a caller's one-hop read (Database.read)."""
+    row = conn.execute(
         "SELECT data FROM drafts WHERE telegram_id = ? AND flow = ?", (telegram_id, flow)
-    )
-    return None if raw is None else dict(json.loads(raw))
+    ).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+async def load_draft(db: Database, telegram_id: int, flow: str) -> dict[str, Any] | None:
+    return await db.read(lambda conn: read_draft(conn, telegram_id, flow))
+
+
+def remove_draft(conn: sqlite3.Connection, telegram_id: int, flow: str) -> None:
+    """Delete the draft, inside a caller's transaction (Database.transact)."""
+    conn.execute("DELETE FROM drafts WHERE telegram_id = ? AND flow = ?", (telegram_id, flow))
 
 
 async def delete_draft(db: Database, telegram_id: int, flow: str) -> None:
-    await db.write("DELETE FROM drafts WHERE telegram_id = ? AND flow = ?", (telegram_id, flow))
+    await db.transact(lambda conn: remove_draft(conn, telegram_id, flow))

@@ -4,11 +4,13 @@ history, sending back for additions, evidence files, and progress per unit."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from storage.db import Database
+from storage.drafts import read_draft
 from storage.models import Person
 
 
@@ -97,53 +99,108 @@ def subject_of(kind: str, person: Person) -> str:
     return f"unit:{person.unit_id}" if kind == "unit" else f"person:{person.id}"
 
 
-async def get_round(db: Database, round_id: int) -> RoundInfo | None:
-    row = await db.fetchone(_ROUND_SELECT + " WHERE r.id = ?", (round_id,))
+# Each function below is one call into the database thread (Database.read / transact): an
+# answer in a report costs two, the position read and the answer's write.
+
+
+def _select_round(conn: sqlite3.Connection, round_id: int) -> RoundInfo | None:
+    row = conn.execute(_ROUND_SELECT + " WHERE r.id = ?", (round_id,)).fetchone()
     return None if row is None else _round(row)
+
+
+def _select_submission(conn: sqlite3.Connection, submission_id: int) -> Submission | None:
+    row = conn.execute(_SUBMISSION_SELECT + " WHERE id = ?", (submission_id,)).fetchone()
+    return None if row is None else _submission(row)
+
+
+def _select_submission_of(
+    conn: sqlite3.Connection, round_id: int, subject: str
+) -> Submission | None:
+    row = conn.execute(
+        _SUBMISSION_SELECT + " WHERE round_id = ? AND subject = ?", (round_id, subject)
+    ).fetchone()
+    return None if row is None else _submission(row)
+
+
+def _may_answer(conn: sqlite3.Connection, person: Person, info: RoundInfo) -> bool:
+    if info.kind == "unit" and person.role != "principal":
+        return False
+    received = conn.execute(
+        "SELECT 1 FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
+        " WHERE b.campaign_id = ? AND b.kind = 'campaign' AND o.person_id = ? LIMIT 1",
+        (info.campaign_id, person.id),
+    ).fetchone()
+    return received is not None
+
+
+async def get_round(db: Database, round_id: int) -> RoundInfo | None:
+    return await db.read(lambda conn: _select_round(conn, round_id))
 
 
 async def may_answer(db: Database, person: Person, info: RoundInfo) -> bool:
     """A person answers per-person rounds of campaigns they received; a principal also
     answers the per-unit rounds of campaigns their unit received."""
-    if info.kind == "unit" and person.role != "principal":
-        return False
-    received = await db.fetchval(
-        "SELECT 1 FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
-        " WHERE b.campaign_id = ? AND b.kind = 'campaign' AND o.person_id = ? LIMIT 1",
-        (info.campaign_id, person.id),
-    )
-    return received is not None
+    return await db.read(lambda conn: _may_answer(conn, person, info))
+
+
+async def answerable_round(db: Database, person: Person, round_id: int) -> RoundInfo | None:
+    """The round, if it exists and this person may answer it (see may_answer)."""
+
+    def work(conn: sqlite3.Connection) -> RoundInfo | None:
+        info = _select_round(conn, round_id)
+        return info if info is not None and _may_answer(conn, person, info) else None
+
+    return await db.read(work)
 
 
 async def tasks_for(db: Database, person: Person) -> list[Task]:
     """Open rounds this person must answer, soonest deadline first."""
-    rows = await db.fetchall(
-        _ROUND_SELECT  # noqa: S608 (constant SQL; the value is bound)
-        + " WHERE r.closed = 0 AND c.status = 'launched' AND r.campaign_id IN"
-        " (SELECT b.campaign_id FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"
-        "  WHERE b.kind = 'campaign' AND o.person_id = ?)"
-        " ORDER BY r.deadline, r.id",
-        (person.id,),
-    )
-    tasks = []
-    for row in rows:
-        info = _round(row)
-        if info.kind == "unit" and person.role != "principal":
-            continue
-        tasks.append(Task(info, await find_submission(db, info.id, subject_of(info.kind, person))))
-    return tasks
+
+    def work(conn: sqlite3.Connection) -> list[Task]:
+        rows = conn.execute(
+            _ROUND_SELECT  # noqa: S608 (constant SQL; the value is bound)
+            + " WHERE r.closed = 0 AND c.status = 'launched' AND r.campaign_id IN"
+            " (SELECT b.campaign_id FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"
+            "  WHERE b.kind = 'campaign' AND o.person_id = ?)"
+            " ORDER BY r.deadline, r.id",
+            (person.id,),
+        ).fetchall()
+        rounds = [_round(row) for row in rows]
+        return [
+            Task(info, _select_submission_of(conn, info.id, subject_of(info.kind, person)))
+            for info in rounds
+            if info.kind != "unit" or person.role == "principal"
+        ]
+
+    return await db.read(work)
 
 
 async def find_submission(db: Database, round_id: int, subject: str) -> Submission | None:
-    row = await db.fetchone(
-        _SUBMISSION_SELECT + " WHERE round_id = ? AND subject = ?", (round_id, subject)
-    )
-    return None if row is None else _submission(row)
+    return await db.read(lambda conn: _select_submission_of(conn, round_id, subject))
 
 
 async def get_submission(db: Database, submission_id: int) -> Submission | None:
-    row = await db.fetchone(_SUBMISSION_SELECT + " WHERE id = ?", (submission_id,))
-    return None if row is None else _submission(row)
+    return await db.read(lambda conn: _select_submission(conn, submission_id))
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """Where a report conversation stands: the flow's draft (which names the submission
+    as `submission_id`), the submission and its round."""
+
+    flow: dict[str, Any]
+    submission: Submission | None
+    round: RoundInfo | None
+
+
+async def report_in_progress(db: Database, telegram_id: int, flow: str) -> InProgress:
+    def work(conn: sqlite3.Connection) -> InProgress:
+        draft = read_draft(conn, telegram_id, flow) or {}
+        submission = _select_submission(conn, int(draft.get("submission_id") or 0))
+        info = _select_round(conn, submission.round_id) if submission is not None else None
+        return InProgress(draft, submission, info)
+
+    return await db.read(work)
 
 
 async def open_submission(
@@ -152,8 +209,9 @@ async def open_submission(
     """The person's report for the round, created as a draft the first time; a submitted or
     returned report gets a working copy of its answers."""
     subject = subject_of(info.kind, person)
-    async with db.transaction() as conn:
-        await conn.execute(
+
+    def work(conn: sqlite3.Connection) -> Submission:
+        conn.execute(
             "INSERT OR IGNORE INTO submissions (round_id, subject, unit_id, person_id,"
             " author_id, status, draft, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', '{}', ?)",
             (
@@ -165,38 +223,57 @@ async def open_submission(
                 now.isoformat(),
             ),
         )
-        await conn.execute(
+        conn.execute(
             "UPDATE submissions SET draft = answers, step = 0 WHERE round_id = ? AND subject = ?"
             " AND draft IS NULL",
             (info.id, subject),
         )
-    found = await find_submission(db, info.id, subject)
-    assert found is not None
-    return found
+        found = _select_submission_of(conn, info.id, subject)
+        assert found is not None
+        return found
+
+    return await db.transact(work)
 
 
 async def save_answer(
     db: Database, submission_id: int, key: str, value: Any, step: int, now: datetime
-) -> None:
-    """Write one answer (None removes it: a skipped question) and move the draft's step."""
-    async with db.transaction() as conn:
-        async with conn.execute(
+) -> Submission:
+    """Write one answer (None removes it: a skipped question) and move the draft's step;
+    returns the submission as it now is."""
+
+    def work(conn: sqlite3.Connection) -> Submission:
+        row = conn.execute(
             "SELECT COALESCE(draft, answers) FROM submissions WHERE id = ?", (submission_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         draft = json.loads(row[0]) if row else {}
         if value is None:
             draft.pop(key, None)
         else:
             draft[key] = value
-        await conn.execute(
+        conn.execute(
             "UPDATE submissions SET draft = ?, step = ?, updated_at = ? WHERE id = ?",
             (json.dumps(draft, ensure_ascii=False), step, now.isoformat(), submission_id),
         )
+        return _fresh(conn, submission_id)
+
+    return await db.transact(work)
 
 
-async def set_step(db: Database, submission_id: int, step: int) -> None:
-    await db.write("UPDATE submissions SET step = ? WHERE id = ?", (step, submission_id))
+async def set_step(db: Database, submission_id: int, step: int) -> Submission:
+    """Move the draft to a question; returns the submission as it now is."""
+
+    def work(conn: sqlite3.Connection) -> Submission:
+        conn.execute("UPDATE submissions SET step = ? WHERE id = ?", (step, submission_id))
+        return _fresh(conn, submission_id)
+
+    return await db.transact(work)
+
+
+def _fresh(conn: sqlite3.Connection, submission_id: int) -> Submission:
+    submission = _select_submission(conn, submission_id)
+    if submission is None:
+        raise LookupError(f"submission {submission_id} vanished inside its own transaction")
+    return submission
 
 
 @dataclass(frozen=True)
@@ -212,27 +289,29 @@ async def submit(
 ) -> Receipt:
     """The draft becomes the submitted version; the previous one stays in the history."""
     late = now > deadline
-    async with db.transaction() as conn:
-        async with conn.execute(
+
+    def work(conn: sqlite3.Connection) -> Receipt:
+        row = conn.execute(
             "SELECT COALESCE(draft, answers), version FROM submissions WHERE id = ?",
             (submission_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         assert row is not None
         answers, version = row[0], row[1] + 1
-        await conn.execute(
+        conn.execute(
             "UPDATE submissions SET answers = ?, draft = NULL, status = 'submitted', step = 0,"
             " version = ?, submitted_at = ?, late = ?, author_id = ?, updated_at = ?"
             " WHERE id = ?",
             (answers, version, now.isoformat(), int(late), author_id, now.isoformat(),
              submission_id),
         )  # fmt: skip
-        await conn.execute(
+        conn.execute(
             "INSERT INTO submission_history (submission_id, version, author_id, answers,"
             " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?)",
             (submission_id, version, author_id, answers, now.isoformat(), int(late)),
         )
-    return Receipt(version, now, late, correction=version > 1)
+        return Receipt(version, now, late, correction=version > 1)
+
+    return await db.transact(work)
 
 
 async def discard_draft(db: Database, submission_id: int) -> None:
@@ -247,13 +326,16 @@ async def return_for_additions(
     db: Database, submission_id: int, reason: str, now: datetime
 ) -> bool:
     """The office sends a submitted report back; it counts as not answered until resent."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
-            " updated_at = ? WHERE id = ? AND status = 'submitted'",
-            (reason, now.isoformat(), now.isoformat(), submission_id),
+    changed = await db.transact(
+        lambda conn: (
+            conn.execute(
+                "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
+                " updated_at = ? WHERE id = ? AND status = 'submitted'",
+                (reason, now.isoformat(), now.isoformat(), submission_id),
+            ).rowcount
         )
-        return cursor.rowcount == 1
+    )
+    return changed == 1
 
 
 async def history_count(db: Database, submission_id: int) -> int:
@@ -295,18 +377,20 @@ async def store_evidence(
     now: datetime,
 ) -> int:
     """Kept once per distinct file: the same photo sent twice is one row and one copy."""
-    async with db.transaction() as conn:
-        await conn.execute(
+
+    def work(conn: sqlite3.Connection) -> int:
+        conn.execute(
             "INSERT OR IGNORE INTO evidence_files (file_unique_id, file_id, file_name,"
             " mime_type, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (file_unique_id, file_id, file_name, mime_type, size, path, now.isoformat()),
         )
-        async with conn.execute(
+        row = conn.execute(
             "SELECT id FROM evidence_files WHERE file_unique_id = ?", (file_unique_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    return await db.transact(work)
 
 
 async def evidence_names(db: Database, ids: list[int]) -> list[str]:
