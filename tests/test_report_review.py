@@ -13,8 +13,7 @@ from tests.test_reports import fill_all, launch, open_report, say
 
 async def submit_as(telegram: FakeTelegram, uid: int) -> None:
     user = telegram.user(uid)
-    await open_report(user)
-    await user.expect("Câu 1/8")
+    assert (await open_report(user)).contains("Câu 1/8")
     await fill_all(user)
     await user.press("📨 Gửi")
     await user.expect("Đã nộp báo cáo")
