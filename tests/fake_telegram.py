@@ -1468,6 +1468,7 @@ _HTML_ENTITY_TYPES: Final[dict[str, str]] = {
 _TAG_RE: Final = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?)>")
 _ATTR_RE: Final = re.compile(r"""([A-Za-z_-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _CHAR_REF_RE: Final = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#[xX][0-9a-fA-F]+);")
+_PLAIN_RE: Final = re.compile(r"[^<&]+")
 
 
 def _entities_error(detail: str) -> ApiError:
@@ -1484,7 +1485,7 @@ def _parse_html(text: str) -> tuple[str, list[JSON]]:
     while i < len(text):
         char = text[i]
         if char == "<":
-            offset = len(text[:i].encode())
+            offset = len(text[:i].encode())  # only for error messages, as Telegram words them
             match = _TAG_RE.match(text, i)
             if match is None:
                 raise _entities_error(f'Unsupported start tag "" at byte offset {offset}')
@@ -1526,9 +1527,11 @@ def _parse_html(text: str) -> tuple[str, list[JSON]]:
             ref = _CHAR_REF_RE.match(text, i)
             piece = html.unescape(ref.group(0)) if ref else "&"
             i = ref.end() if ref else i + 1
-        else:
-            piece = char
-            i += 1
+        else:  # a run of plain text at once: the server parses every message the bots send
+            run = _PLAIN_RE.match(text, i)
+            assert run is not None
+            piece = run.group(0)
+            i = run.end()
         out.append(piece)
         length += _utf16_len(piece)
     if stack:
