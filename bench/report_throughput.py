@@ -20,8 +20,9 @@ the server's address, polled the same way as the bot): the same N users, each se
 waiting for each reply, all users at once. Updates/second the same way; ratio = bot ÷ echo.
 The goal is 0.5 or better. The bot is measured first, then the echo, --repeat times, alternating.
 PTB's default is one update at a time; that is also the faster echo here (the same echo with
-concurrent_updates(256), the bot's setting, did about half as many a second: httpcore scans
-every pooled connection on each request), so the baseline is the stricter one.
+concurrent_updates(256) did about half as many a second: httpcore scans every pooled
+connection on each request; the bot handles 32 at once, see bot/updates.py), so the baseline
+is the stricter one.
 
 Both sides talk over real HTTP on 127.0.0.1 to a fresh fake Bot API server (tests/fake_telegram.py)
 of the same code, with the same simulated users, so the server's own work per update is the

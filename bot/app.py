@@ -19,8 +19,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
-from bot.sender import OutboxAwareRateLimiter, OutboxSender
-from bot.updates import PerChatUpdateProcessor
+from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
+from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
     announce,
     basics,
@@ -56,6 +56,7 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
 )
 # Group 1 runs after whichever group-0 handler took the update.
 SAVE_STATES_GROUP = 1
+POOL_TIMEOUT = 30.0  # seconds a request may wait for a free HTTP connection
 
 
 def build_application(config: Config, clock: Clock | None = None) -> BotApplication:
@@ -81,7 +82,12 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
         )
         .context_types(context_types)
         .persistence(SQLitePersistence(database))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        # Enough connections for every update in flight and the outbox sender's requests, so
+        # none waits for one (bot/updates.py says why not more); if it ever must, it waits
+        # rather than failing after PTB's default second.
+        .connection_pool_size(MAX_CONCURRENT_UPDATES + DEFAULT_MAX_IN_FLIGHT + 8)
+        .pool_timeout(POOL_TIMEOUT)
         .post_init(_opener(database))
         .post_shutdown(_closer(database))
         .build()

@@ -9,12 +9,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+# Updates handled at once. Telegram lets a bot send about 30 messages a second (BROADCAST_RATE
+# paces us below that), so at a few hundred milliseconds a request a few dozen updates in
+# flight already use the whole budget. More only costs: each one holds an HTTP connection,
+# and httpcore scans its whole pool, quadratically in idle connections, on every request. In
+# bench/report_throughput.py 256 at once cost ~8.5 ms of CPU an update, 8 to 32 ~5.5 ms.
+MAX_CONCURRENT_UPDATES = 32
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """A person's answers must not overtake each other (a conversation is a sequence),
     while a thousand people answering at once should not wait for each other."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
