@@ -4,17 +4,16 @@ and delivery progress per unit."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.access import subtree_unit_ids
 from storage.db import Database
 from storage.models import ROLES, Person
-from storage.outbox import enqueue_broadcast
+from storage.outbox import create_broadcast, enqueue_broadcast
 from storage.people import people_in_units
 
 FORMS = ("short", "participation", "review")  # built-in report forms until custom forms land
@@ -124,10 +123,11 @@ async def launch_campaign(
     audience = await resolve_audience(
         db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
-    async with db.transaction() as conn:
-        campaign_id = await _insert_campaign(conn, spec, created_by, now)
-        rounds = await _insert_rounds(conn, campaign_id, spec.rounds)
-        broadcast_id = await enqueue_broadcast(
+
+    def work(conn: sqlite3.Connection) -> tuple[int, int]:
+        campaign_id = _insert_campaign(conn, spec, created_by, now)
+        rounds = _insert_rounds(conn, campaign_id, spec.rounds)
+        broadcast_id = enqueue_broadcast(
             conn,
             kind="campaign",
             campaign_id=campaign_id,
@@ -138,13 +138,16 @@ async def launch_campaign(
             recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
             now=now,
         )
+        return campaign_id, broadcast_id
+
+    campaign_id, broadcast_id = await db.transact(work)
     return campaign_id, broadcast_id, audience
 
 
-async def _insert_campaign(
-    conn: aiosqlite.Connection, spec: CampaignSpec, created_by: int, now: datetime
+def _insert_campaign(
+    conn: sqlite3.Connection, spec: CampaignSpec, created_by: int, now: datetime
 ) -> int:
-    cursor = await conn.execute(
+    cursor = conn.execute(
         "INSERT INTO campaigns (title, plan_number, issuer_unit_id, period_from, period_to,"
         " summary, audience_all, audience_roles, document_file_id, document_name,"
         " document_path, status, created_by, created_at, launched_at)"
@@ -167,24 +170,24 @@ async def _insert_campaign(
         ),
     )
     campaign_id = cursor.lastrowid or 0
-    await conn.executemany(
+    conn.executemany(
         "INSERT INTO campaign_targets (campaign_id, position, text, value, value_unit)"
         " VALUES (?, ?, ?, ?, ?)",
         [(campaign_id, i, t.text, t.value, t.value_unit) for i, t in enumerate(spec.targets)],
     )
-    await conn.executemany(
+    conn.executemany(
         "INSERT INTO campaign_units (campaign_id, unit_id, include_children) VALUES (?, ?, ?)",
         [(campaign_id, unit_id, int(children)) for unit_id, children in spec.units],
     )
     return campaign_id
 
 
-async def _insert_rounds(
-    conn: aiosqlite.Connection, campaign_id: int, rounds: Sequence[Round]
+def _insert_rounds(
+    conn: sqlite3.Connection, campaign_id: int, rounds: Sequence[Round]
 ) -> list[Round]:
     stored = []
     for position, item in enumerate(rounds):
-        cursor = await conn.execute(
+        cursor = conn.execute(
             "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form, form_json)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (campaign_id, position, item.name, item.kind, item.deadline.isoformat(), item.form,
@@ -276,20 +279,22 @@ async def acknowledge(
     db: Database, campaign_id: int, person_id: int, now: datetime
 ) -> tuple[bool, datetime]:
     """Record 'Đã nhận' once; returns (newly recorded, when it was recorded)."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
+
+    def work(conn: sqlite3.Connection) -> tuple[bool, datetime]:
+        cursor = conn.execute(
             "INSERT OR IGNORE INTO acknowledgements (campaign_id, person_id, acknowledged_at)"
             " VALUES (?, ?, ?)",
             (campaign_id, person_id, now.isoformat()),
         )
         if cursor.rowcount == 1:
             return True, now
-        async with conn.execute(
+        row = conn.execute(
             "SELECT acknowledged_at FROM acknowledgements WHERE campaign_id = ? AND person_id = ?",
             (campaign_id, person_id),
-        ) as existing:
-            row = await existing.fetchone()
-    return False, datetime.fromisoformat(row[0]) if row else now
+        ).fetchone()
+        return False, datetime.fromisoformat(row[0]) if row else now
+
+    return await db.transact(work)
 
 
 @dataclass(frozen=True)
@@ -379,17 +384,16 @@ async def deliver_to_newcomer(db: Database, person: Person, now: datetime) -> in
         )
         if person.id not in {member.id for member in audience.people}:
             continue
-        async with db.transaction() as conn:
-            await enqueue_broadcast(
-                conn,
-                kind="campaign",
-                campaign_id=campaign_id,
-                payload=json.loads(payload),
-                created_by=None,
-                progress_chat_id=None,
-                progress_message_id=None,
-                recipients=[(person.id, person.telegram_id)],
-                now=now,
-            )
+        await create_broadcast(
+            db,
+            kind="campaign",
+            campaign_id=campaign_id,
+            payload=json.loads(payload),
+            created_by=None,
+            progress_chat_id=None,
+            progress_message_id=None,
+            recipients=[(person.id, person.telegram_id)],
+            now=now,
+        )
         queued += 1
     return queued

@@ -1,20 +1,18 @@
-"""One aiosqlite connection, WAL mode, and whole-function transactions.
+"""One aiosqlite connection, WAL mode, and every transaction in one call.
 
 aiosqlite runs one thread per connection and every call is a hop into it and back. Under load
 the hop, not SQLite, is the cost: the event loop holds the GIL, so the database thread waits
-up to the interpreter's switch interval (5 ms) to run and again to hand back its result. Hot
-paths therefore do their work in one hop: `read(work)` runs several statements, `transact(work)`
-runs BEGIN IMMEDIATE, the work and COMMIT, each as one synchronous function in that thread.
-`transaction()` spans several hops and holds an asyncio lock for its whole BEGIN … COMMIT, so
-coroutines sharing the connection never interleave inside it (transact waits for that lock).
+up to the interpreter's switch interval (5 ms) to run and again to hand back its result. So
+work is handed over whole, as a synchronous function of the sqlite3 connection: `read(work)`
+runs it in a read snapshot, `transact(work)` inside BEGIN IMMEDIATE … COMMIT. The thread runs
+its queue in order, so two transactions never interleave and no asyncio lock is needed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,7 +29,6 @@ Work = Callable[[sqlite3.Connection], T]
 class Database:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._conn = connection
-        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -46,8 +43,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
             await conn.execute("PRAGMA synchronous = NORMAL")
-            async with db.transaction():
-                await apply_migrations(conn)
+            await db.transact(apply_migrations)
         except BaseException:
             await conn.close()  # else aiosqlite's thread keeps the process alive
             raise
@@ -56,32 +52,17 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
-
     async def read(self, work: Work[T]) -> T:
-        """Run `work` (several SELECTs, say) with the connection, in one hop."""
-        return await self._in_thread(work)
+        """Run `work` (several SELECTs, say) in one snapshot, in one hop; nothing it might
+        write is kept."""
+        return await self._in_thread(partial(_in_snapshot, work))
 
     async def transact(self, work: Work[T]) -> T:
-        """Run `work` inside BEGIN IMMEDIATE … COMMIT (rolled back if it raises), in one hop."""
-        if self._write_lock.locked():  # a transaction() is open or about to be: queue behind it
-            async with self._write_lock:
-                return await self._in_thread(partial(_atomically, work))
-        # No lock otherwise: the thread runs its queue in order, so a whole transaction in one
-        # item cannot interleave with another, and there is no await between the check above
-        # and the put into the queue. Taking the lock would hold every other writer for the
-        # hop's round trip (milliseconds under load), capping the bot at a few hundred
-        # writes a second.
+        """Run `work` inside BEGIN IMMEDIATE … COMMIT (rolled back if it raises), in one hop.
+
+        No asyncio lock: a whole transaction is one item of the thread's queue. (A lock held
+        across the hop's round trip, milliseconds under load, capped the bot at a few hundred
+        writes a second.)"""
         return await self._in_thread(partial(_atomically, work))
 
     async def _in_thread(self, work: Work[T]) -> Any:
@@ -112,6 +93,14 @@ class Database:
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
         batch = list(rows)
         await self.transact(lambda conn: conn.executemany(sql, batch))
+
+
+def _in_snapshot(work: Work[T], conn: sqlite3.Connection) -> T:
+    conn.execute("BEGIN")  # deferred: the first SELECT fixes what every later one sees
+    try:
+        return work(conn)
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def _atomically(work: Work[T], conn: sqlite3.Connection) -> T:

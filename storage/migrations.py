@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from importlib import resources
-
-import aiosqlite
 
 
 def migration_scripts() -> list[tuple[int, str]]:
@@ -21,10 +20,9 @@ def migration_scripts() -> list[tuple[int, str]]:
     return scripts
 
 
-async def apply_migrations(conn: aiosqlite.Connection) -> int:
+def apply_migrations(conn: sqlite3.Connection) -> int:
     """Apply the scripts newer than the database; the caller holds the transaction."""
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+    row = conn.execute("PRAGMA user_version").fetchone()
     current = int(row[0]) if row else 0
     scripts = migration_scripts()
     if current > len(scripts):
@@ -33,8 +31,8 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
         )
     for number, sql in scripts[current:]:
         for statement in _split_statements(sql):
-            await conn.execute(statement)
-        await conn.execute(f"PRAGMA user_version = {int(number)}")
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {int(number)}")
     return len(scripts)
 
 

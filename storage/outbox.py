@@ -12,12 +12,11 @@ in by the sender; broadcast timestamps are business times from the application's
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-import aiosqlite
 
 from storage.db import Database
 from storage.text import name_order_key, vietnamese_key
@@ -72,11 +71,10 @@ class Failure:
 
 
 async def _read(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    """A query run whole under the write lock. Database.fetchall steps a statement across two
-    thread hops, and SQLite leaves a read undefined if the same connection writes in between
-    (the sender marks rows all the time): counts came back with a NULL status."""
-    async with db.transaction() as conn:
-        return list(await conn.execute_fetchall(sql, params))
+    """A query stepped to its end in one hop: SQLite leaves a read undefined if the same
+    connection writes between its steps (the sender marks rows all the time), which once gave
+    counts with a NULL status."""
+    return await db.read(lambda conn: conn.execute(sql, params).fetchall())
 
 
 def _stamp(moment: datetime) -> str:
@@ -84,8 +82,8 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-async def enqueue_broadcast(
-    conn: aiosqlite.Connection,
+def enqueue_broadcast(
+    conn: sqlite3.Connection,
     *,
     kind: str,
     campaign_id: int | None,
@@ -100,7 +98,7 @@ async def enqueue_broadcast(
     transaction (so a campaign and its broadcast commit together). Returns the broadcast id."""
     if kind not in BROADCAST_KINDS:
         raise ValueError(f"unknown broadcast kind {kind!r}")
-    cursor = await conn.execute(
+    cursor = conn.execute(
         "INSERT INTO broadcasts (kind, campaign_id, payload, created_by, progress_chat_id,"
         " progress_message_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'sending', ?)",
         (
@@ -116,7 +114,7 @@ async def enqueue_broadcast(
     broadcast_id = cursor.lastrowid
     assert broadcast_id is not None
     stamp = _stamp(now)
-    await conn.executemany(
+    conn.executemany(
         "INSERT INTO outbox (broadcast_id, person_id, chat_id, updated_at) VALUES (?, ?, ?, ?)",
         [(broadcast_id, person_id, chat_id, stamp) for person_id, chat_id in recipients],
     )
@@ -136,8 +134,8 @@ async def create_broadcast(
     now: datetime,
 ) -> int:
     """`enqueue_broadcast` in its own transaction."""
-    async with db.transaction() as conn:
-        return await enqueue_broadcast(
+    return await db.transact(
+        lambda conn: enqueue_broadcast(
             conn,
             kind=kind,
             campaign_id=campaign_id,
@@ -148,6 +146,7 @@ async def create_broadcast(
             recipients=recipients,
             now=now,
         )
+    )
 
 
 # One statement, so a claim costs one round trip to SQLite's thread: retries whose time has come
@@ -166,8 +165,7 @@ _CLAIM = """
 
 async def claim_next(db: Database, now: datetime) -> OutboxItem | None:
     """Mark the next due pending row 'sending' and return it (None when nothing is due)."""
-    async with db.transaction() as conn:
-        rows = list(await conn.execute_fetchall(_CLAIM, {"now": _stamp(now)}))
+    rows = await db.transact(lambda conn: conn.execute(_CLAIM, {"now": _stamp(now)}).fetchall())
     if not rows:
         return None
     row_id, broadcast_id, person_id, chat_id, attempts, payload = rows[0]
@@ -183,12 +181,15 @@ async def claim_next(db: Database, now: datetime) -> OutboxItem | None:
 
 async def _finish_row(db: Database, outbox_id: int, sql_set: str, params: Sequence[Any]) -> bool:
     # Only a row we hold ('sending') changes: a stale result can never resurrect or resend one.
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            f"UPDATE outbox SET {sql_set} WHERE id = ? AND status = 'sending'",  # noqa: S608
-            (*params, outbox_id),
+    changed = await db.transact(
+        lambda conn: (
+            conn.execute(
+                f"UPDATE outbox SET {sql_set} WHERE id = ? AND status = 'sending'",  # noqa: S608
+                (*params, outbox_id),
+            ).rowcount
         )
-        return cursor.rowcount == 1
+    )
+    return changed == 1
 
 
 async def mark_sent(db: Database, outbox_id: int, message_id: int, now: datetime) -> bool:
@@ -243,13 +244,15 @@ async def release(db: Database, outbox_id: int, now: datetime) -> bool:
 async def reset_in_flight(db: Database, now: datetime) -> int:
     """Rows a crash left 'sending' go back to pending; returns how many. Their requests may
     have reached Telegram, so these are the only rows that can be delivered twice."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = NULL, updated_at = ?"
-            " WHERE status = 'sending'",
-            (_stamp(now),),
+    return await db.transact(
+        lambda conn: (
+            conn.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = NULL, updated_at = ?"
+                " WHERE status = 'sending'",
+                (_stamp(now),),
+            ).rowcount
         )
-        return cursor.rowcount
+    )
 
 
 async def broadcast_counts(db: Database, broadcast_id: int) -> BroadcastCounts:
@@ -299,20 +302,23 @@ async def open_broadcasts(db: Database) -> list[OpenBroadcast]:
 async def finish_broadcast(db: Database, broadcast_id: int, now: datetime) -> bool:
     """Mark the broadcast done if nothing is pending or in flight; False if it is not drained
     or was already done (so only one caller reports it)."""
-    async with db.transaction() as conn:
-        async with conn.execute(
+
+    def work(conn: sqlite3.Connection) -> bool:
+        busy = conn.execute(
             "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status IN ('pending', 'sending')"
             " LIMIT 1",
             (broadcast_id,),
-        ) as cursor:
-            if await cursor.fetchone() is not None:
-                return False
-        cursor = await conn.execute(
+        ).fetchone()
+        if busy is not None:
+            return False
+        cursor = conn.execute(
             "UPDATE broadcasts SET status = 'done', finished_at = ?"
             " WHERE id = ? AND status = 'sending'",
             (now.isoformat(), broadcast_id),
         )
         return cursor.rowcount == 1
+
+    return await db.transact(work)
 
 
 async def set_progress_message(

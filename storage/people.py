@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,44 +72,44 @@ class RegistrationResult:
 async def register_by_invite(
     db: Database, code: str, telegram_id: int, now: datetime
 ) -> RegistrationResult:
-    async with db.transaction() as conn:
-        async with conn.execute(
+    def work(conn: sqlite3.Connection) -> RegistrationResult:
+        invite = conn.execute(
             "SELECT person_id, used_at FROM invites WHERE code = ?", (code,)
-        ) as cursor:
-            invite = await cursor.fetchone()
+        ).fetchone()
         if invite is None:
             return RegistrationResult(Registration.INVALID_CODE)
-        person = await _person_in(conn, "p.id = ?", invite["person_id"])
+        person = _person_in(conn, "p.id = ?", invite["person_id"])
         if invite["used_at"] is not None:
             if person is not None and person.telegram_id == telegram_id:
                 return RegistrationResult(Registration.ALREADY, person)
             return RegistrationResult(Registration.INVALID_CODE)
-        result = await _bind(conn, person, telegram_id, "invite", now)
+        result = _bind(conn, person, telegram_id, "invite", now)
         if result.outcome is Registration.REGISTERED:
-            await conn.execute(
-                "UPDATE invites SET used_at = ? WHERE code = ?", (now.isoformat(), code)
-            )
+            conn.execute("UPDATE invites SET used_at = ? WHERE code = ?", (now.isoformat(), code))
         return result
+
+    return await db.transact(work)
 
 
 async def register_by_phone(
     db: Database, phone: str, telegram_id: int, now: datetime
 ) -> RegistrationResult:
-    async with db.transaction() as conn:
-        person = await _person_in(conn, "p.phone = ?", phone)
+    def work(conn: sqlite3.Connection) -> RegistrationResult:
+        person = _person_in(conn, "p.phone = ?", phone)
         if person is None:
             return RegistrationResult(Registration.NOT_FOUND)
-        return await _bind(conn, person, telegram_id, "contact", now)
+        return _bind(conn, person, telegram_id, "contact", now)
+
+    return await db.transact(work)
 
 
-async def _person_in(conn: Any, where: str, value: object) -> Person | None:
-    async with conn.execute(_PERSON_SELECT + f" WHERE {where}", (value,)) as cursor:
-        row = await cursor.fetchone()
+def _person_in(conn: sqlite3.Connection, where: str, value: object) -> Person | None:
+    row = conn.execute(_PERSON_SELECT + f" WHERE {where}", (value,)).fetchone()
     return None if row is None else person_from_row(row)
 
 
-async def _bind(
-    conn: Any, person: Person | None, telegram_id: int, method: str, now: datetime
+def _bind(
+    conn: sqlite3.Connection, person: Person | None, telegram_id: int, method: str, now: datetime
 ) -> RegistrationResult:
     """Link a person to a Telegram account, inside the caller's transaction."""
     if person is None:
@@ -119,22 +120,19 @@ async def _bind(
         return RegistrationResult(Registration.ALREADY, person)
     if person.telegram_id is not None:
         return RegistrationResult(Registration.PERSON_TAKEN, person)
-    async with conn.execute(
-        "SELECT 1 FROM people WHERE telegram_id = ?", (telegram_id,)
-    ) as cursor:
-        if await cursor.fetchone() is not None:
-            return RegistrationResult(Registration.ACCOUNT_TAKEN, person)
-    await conn.execute(
+    if conn.execute("SELECT 1 FROM people WHERE telegram_id = ?", (telegram_id,)).fetchone():
+        return RegistrationResult(Registration.ACCOUNT_TAKEN, person)
+    conn.execute(
         "UPDATE people SET telegram_id = ?, updated_at = ? WHERE id = ?",
         (telegram_id, now.isoformat(), person.id),
     )
-    await conn.execute(
+    conn.execute(
         "INSERT INTO registrations (person_id, telegram_id, method, registered_at)"
         " VALUES (?, ?, ?, ?)",
         (person.id, telegram_id, method, now.isoformat()),
     )
     # Any other invite of this person dies with the registration.
-    await conn.execute(
+    conn.execute(
         "UPDATE invites SET used_at = ? WHERE person_id = ? AND used_at IS NULL",
         (now.isoformat(), person.id),
     )
@@ -150,21 +148,28 @@ class Invite:
 
 async def invites_for_roster(db: Database, now: datetime) -> list[Invite]:
     """One row per active person, creating a live code for everyone not yet registered."""
-    async with db.transaction() as conn:
-        async with conn.execute(_PERSON_SELECT + " WHERE p.active = 1") as cursor:
-            people = [person_from_row(row) for row in await cursor.fetchall()]
-        async with conn.execute(
-            "SELECT person_id, code FROM invites WHERE used_at IS NULL ORDER BY created_at"
-        ) as cursor:
-            live = {row["person_id"]: row["code"] for row in await cursor.fetchall()}
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Person], dict[int, str]]:
+        people = [
+            person_from_row(row) for row in conn.execute(_PERSON_SELECT + " WHERE p.active = 1")
+        ]
+        live = {
+            row["person_id"]: row["code"]
+            for row in conn.execute(
+                "SELECT person_id, code FROM invites WHERE used_at IS NULL ORDER BY created_at"
+            )
+        }
         new_codes = []
         for person in people:
             if person.telegram_id is None and person.id not in live:
                 live[person.id] = secrets.token_urlsafe(12)
                 new_codes.append((live[person.id], person.id, now.isoformat()))
-        await conn.executemany(
+        conn.executemany(
             "INSERT INTO invites (code, person_id, created_at) VALUES (?, ?, ?)", new_codes
         )
+        return people, live
+
+    people, live = await db.transact(work)
     return [
         Invite(person, None if person.telegram_id is not None else live[person.id])
         for person in people

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -44,30 +45,27 @@ class _Existing:
 
 async def preview_import(db: Database, table: RosterTable) -> RosterChanges:
     """What `apply_import` would change now, without writing anything."""
-    async with db.transaction() as conn:  # a consistent snapshot; nothing is written
-        existing = await _load(conn)
+    existing = await db.read(_load)  # one hop: a consistent snapshot
     return _diff(existing, table)
 
 
 async def apply_import(db: Database, table: RosterTable, now: datetime) -> RosterChanges:
     """Compare with the database and write the differences in one transaction."""
     stamp = now.isoformat()
-    async with db.transaction() as conn:
-        existing = await _load(conn)
+
+    def work(conn: sqlite3.Connection) -> RosterChanges:
+        existing = _load(conn)
         changes = _diff(existing, table)
         if not changes.changed:
             return changes
-        await conn.executemany(
+        conn.executemany(
             "INSERT INTO units (code, name, parent_id, active, updated_at)"
             " VALUES (?, ?, NULL, 1, ?)",
             [(code, table.units[code].name, stamp) for code in changes.units_added],
         )
-        unit_ids = {
-            row[0]: row[1]
-            for row in await (await conn.execute("SELECT code, id FROM units")).fetchall()
-        }
+        unit_ids = {row[0]: row[1] for row in conn.execute("SELECT code, id FROM units")}
         touched = set(changes.units_added) | set(changes.units_updated)
-        await conn.executemany(
+        conn.executemany(
             "UPDATE units SET name = ?, parent_id = ?, active = 1, updated_at = ? WHERE id = ?",
             [
                 (unit.name, unit_ids.get(unit.parent_code or ""), stamp, unit_ids[unit.code])
@@ -75,7 +73,7 @@ async def apply_import(db: Database, table: RosterTable, now: datetime) -> Roste
                 if unit.code in touched
             ],
         )
-        await conn.executemany(
+        conn.executemany(
             "UPDATE units SET active = 0, updated_at = ? WHERE code = ?",
             [(stamp, code) for code in changes.units_deactivated],
         )
@@ -85,12 +83,12 @@ async def apply_import(db: Database, table: RosterTable, now: datetime) -> Roste
              for p in changes.people_added),
             key=itemgetter(3),
         )  # fmt: skip
-        await conn.executemany(
+        conn.executemany(
             "INSERT INTO people (full_name, phone, role, unit_id, active, updated_at)"
             " VALUES (?, ?, ?, ?, 1, ?)",
             new_people,
         )
-        await conn.executemany(
+        conn.executemany(
             "UPDATE people SET full_name = ?, role = ?, unit_id = ?, active = 1, updated_at = ?"
             " WHERE phone = ?",
             [
@@ -99,7 +97,7 @@ async def apply_import(db: Database, table: RosterTable, now: datetime) -> Roste
             ],
         )
         in_file = {p.phone for p in table.people}
-        await conn.executemany(
+        conn.executemany(
             "UPDATE people SET active = 0, updated_at = ? WHERE phone = ?",
             [
                 (stamp, phone)
@@ -107,20 +105,26 @@ async def apply_import(db: Database, table: RosterTable, now: datetime) -> Roste
                 if row["active"] and phone not in in_file
             ],
         )
-    return changes
+        return changes
+
+    return await db.transact(work)
 
 
-async def _load(conn: Any) -> _Existing:
-    async with conn.execute(
-        "SELECT u.id, u.code, u.name, p.code AS parent_code, u.active"
-        " FROM units u LEFT JOIN units p ON p.id = u.parent_id"
-    ) as cursor:
-        units = {row["code"]: row for row in await cursor.fetchall()}
-    async with conn.execute(
-        "SELECT p.id, p.phone, p.full_name, p.role, u.code AS unit_code, p.active, p.telegram_id"
-        " FROM people p JOIN units u ON u.id = p.unit_id"
-    ) as cursor:
-        people = {row["phone"]: row for row in await cursor.fetchall()}
+def _load(conn: sqlite3.Connection) -> _Existing:
+    units = {
+        row["code"]: row
+        for row in conn.execute(
+            "SELECT u.id, u.code, u.name, p.code AS parent_code, u.active"
+            " FROM units u LEFT JOIN units p ON p.id = u.parent_id"
+        )
+    }
+    people = {
+        row["phone"]: row
+        for row in conn.execute(
+            "SELECT p.id, p.phone, p.full_name, p.role, u.code AS unit_code, p.active,"
+            " p.telegram_id FROM people p JOIN units u ON u.id = p.unit_id"
+        )
+    }
     return _Existing(units=units, people=people)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,19 +21,22 @@ class RosterUpload:
 async def save_upload(
     db: Database, telegram_id: int, file_name: str, data: bytes, now: datetime
 ) -> int:
-    async with db.transaction() as conn:
+
+    def work(conn: sqlite3.Connection) -> int:
         # Only the newest file of a person can be applied.
-        await conn.execute(
+        conn.execute(
             "UPDATE roster_uploads SET status = 'dropped'"
             " WHERE telegram_id = ? AND status = 'pending'",
             (telegram_id,),
         )
-        cursor = await conn.execute(
+        cursor = conn.execute(
             "INSERT INTO roster_uploads (telegram_id, file_name, data, created_at)"
             " VALUES (?, ?, ?, ?)",
             (telegram_id, file_name, data, now.isoformat()),
         )
         return cursor.lastrowid or 0
+
+    return await db.transact(work)
 
 
 async def get_upload(db: Database, upload_id: int) -> RosterUpload | None:
@@ -47,9 +51,13 @@ async def get_upload(db: Database, upload_id: int) -> RosterUpload | None:
 
 async def close_upload(db: Database, upload_id: int, status: str) -> bool:
     """Mark a pending upload applied or dropped; False if it was not pending any more."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE roster_uploads SET status = ?, data = X'' WHERE id = ? AND status = 'pending'",
-            (status, upload_id),
+    changed = await db.transact(
+        lambda conn: (
+            conn.execute(
+                "UPDATE roster_uploads SET status = ?, data = X''"
+                " WHERE id = ? AND status = 'pending'",
+                (status, upload_id),
+            ).rowcount
         )
-        return cursor.rowcount == 1
+    )
+    return changed == 1

@@ -30,16 +30,6 @@ async def test_newer_database_is_refused_without_hanging(tmp_path: Path) -> None
         await asyncio.wait_for(Database.open(tmp_path / "a.sqlite3"), 5)
 
 
-async def test_a_failed_transaction_rolls_back(db: Database) -> None:
-    with pytest.raises(ZeroDivisionError):
-        async with db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO units (code, name, updated_at) VALUES ('X', 'X', 'now')"
-            )
-            raise ZeroDivisionError
-    assert await db.fetchval("SELECT COUNT(*) FROM units") == 0
-
-
 def test_comments_may_hold_semicolons() -> None:
     sql = "-- a; b\nCREATE TABLE a (x);\n-- c;\nCREATE TABLE b (y)"
     assert _split_statements(sql) == ["CREATE TABLE a (x)", "CREATE TABLE b (y)"]
@@ -68,22 +58,14 @@ async def test_transact_commits_returns_and_rolls_back(db: Database) -> None:
     ]
 
 
-async def test_transact_waits_for_an_open_transaction(db: Database) -> None:
-    """A one-hop transaction must never run inside another coroutine's open transaction():
-    it would be rolled back with it (or fail on a nested BEGIN)."""
-    pending = None
-    with pytest.raises(ZeroDivisionError):
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO units (code, name, updated_at) VALUES ('A', 'A', 'x')")
-            pending = asyncio.create_task(
-                db.write("INSERT INTO units (code, name, updated_at) VALUES ('B', 'B', 'x')")
-            )
-            await asyncio.sleep(0.05)
-            assert not pending.done()
-            raise ZeroDivisionError
-    assert pending is not None
-    await pending
-    assert await db.fetchval("SELECT group_concat(code) FROM units") == "B"
+async def test_read_is_one_snapshot_and_keeps_no_writes(db: Database) -> None:
+    def look(conn: sqlite3.Connection) -> tuple[int, int]:
+        first = conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        conn.execute("INSERT INTO units (code, name, updated_at) VALUES ('R', 'R', 'x')")
+        return first, conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+
+    assert await db.read(look) == (0, 1)
+    assert await db.fetchval("SELECT COUNT(*) FROM units") == 0  # read() keeps nothing
 
 
 async def test_concurrent_transacts_are_each_atomic(db: Database) -> None:
