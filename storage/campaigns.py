@@ -119,7 +119,8 @@ async def launch_campaign(
     now: datetime,
 ) -> tuple[int, int, Audience]:
     """Store the campaign, its rounds and one outbox row per registered recipient, in one
-    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive."""
+    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive; it runs
+    inside that transaction, in the database thread, so it must not touch the event loop."""
     audience = await resolve_audience(
         db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
