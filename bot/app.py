@@ -31,6 +31,7 @@ from handlers import (
     report_review,
     reports,
     roster,
+    round_close,
 )
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
@@ -47,6 +48,7 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("announce", announce.handlers),
     ("reports", reports.handlers),
     ("report_review", report_review.handlers),
+    ("round_close", round_close.handlers),
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),

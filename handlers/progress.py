@@ -1,8 +1,9 @@
 """/tiendo: how far campaigns and their reports have got, limited to what the person may see.
 
 Office: delivery and acknowledgements per unit, then per round answered / expected / late
-per unit (with a button to review the reports). Principal: the same for their unit, and who
-of their staff has answered. Teacher: the plans they received and their own reports.
+per unit (with buttons to review the reports and to close or reopen the round). Principal:
+the same for their unit, and who of their staff has answered. Teacher: the plans they
+received and their own reports.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers.common import BotContext, current_actor, reply, require_role
+from handlers.round_close import toggle_button
 from messages import label
-from storage.access import scope_unit_ids
+from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
     Campaign,
     campaigns_visible,
@@ -23,7 +25,7 @@ from storage.campaigns import (
     received_by,
 )
 from storage.models import Actor
-from storage.reports import tasks_for
+from storage.reports import get_round, tasks_for
 from storage.round_progress import answers_by_unit, answers_in_unit
 
 SHOWN_CAMPAIGNS = 5
@@ -57,6 +59,7 @@ async def show_progress(update: Update, context: BotContext) -> None:
 async def _rounds(
     update: Update, context: BotContext, actor: Actor, campaign: Campaign, scope: set[int] | None
 ) -> None:
+    manages = await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     for item in campaign.rounds:
         if item.id is None:
             continue
@@ -64,14 +67,18 @@ async def _rounds(
         people = []
         if actor.role == "principal" and actor.person is not None and item.kind == "person":
             people = await answers_in_unit(context.db, item.id, campaign.id, actor.person.unit_id)
-        keyboard = None
+        info = await get_round(context.db, item.id)
+        buttons = []
         if actor.role == "office" and any(u.answered for u in units):
-            keyboard = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label("review_reports"), callback_data=f"rv:{item.id}")]]
+            buttons.append(
+                InlineKeyboardButton(label("review_reports"), callback_data=f"rv:{item.id}")
             )
+        if info is not None and manages:
+            buttons.append(toggle_button(info))
         await reply(
             update, "progress_round", round=item, units=units, people=people,
-            shown=SHOWN_UNITS, now=context.clock.now(), reply_markup=keyboard,
+            shown=SHOWN_UNITS, now=context.clock.now(), closed=bool(info and info.closed),
+            reply_markup=InlineKeyboardMarkup([buttons]) if buttons else None,
         )  # fmt: skip
 
 

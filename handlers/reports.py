@@ -234,13 +234,16 @@ async def _shown(context: BotContext, question: Question, value: Any) -> str:
 async def _current(
     update: Update, context: BotContext
 ) -> tuple[ReportDraft, Submission, RoundInfo, Question | None] | None:
-    """The report this chat is on, read in one call (every answer starts here)."""
+    """The report this chat is on, read in one call (every answer starts here); None, with
+    the reason told, when there is none to go on with: lost, or its round closed meanwhile."""
     user = update.effective_user
-    if user is None:
+    state = await report_in_progress(context.db, user.id, FLOW) if user else None
+    submission, info = (state.submission, state.round) if state else (None, None)
+    if state is None or submission is None or info is None:
+        await say(update, "report_lost")
         return None
-    state = await report_in_progress(context.db, user.id, FLOW)
-    submission, info = state.submission, state.round
-    if submission is None or info is None:
+    if info.closed:  # the draft stays; if the office reopens the round, /baocao resumes it
+        await say(update, "report_round_closed", round=info)
         return None
     questions = _form(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
@@ -263,7 +266,7 @@ async def _advance(
 async def on_text(update: Update, context: BotContext) -> Step | int:
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     flow, submission, info, question = state
     if question is None:
         return await _review(update, context, submission, info)
@@ -284,7 +287,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
 async def on_button(update: Update, context: BotContext) -> Step | int:
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     flow, submission, info, question = state
     data = (update.callback_query.data or "") if update.callback_query else ""
     if question is None:
@@ -324,7 +327,7 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
 async def on_file(update: Update, context: BotContext) -> Step | int:
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     _, submission, _info, question = state
     if question is None or question.type is not QuestionType.FILES:
         await say(update, "answer_not_a_file_question")
@@ -385,7 +388,7 @@ async def wrong_kind(update: Update, context: BotContext) -> Step | int:
     """A sticker, a voice note, a location…: say what this question expects."""
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     question = state[3]
     kind = question.type.value if question is not None else "button"
     await say(update, "answer_expect", kind=kind)
@@ -421,7 +424,7 @@ async def summary_lines(
 async def on_review(update: Update, context: BotContext) -> Step | int:
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     flow, submission, info, _ = state
     data = (update.callback_query.data or "") if update.callback_query else ""
     if data == "rp:edit":
@@ -435,7 +438,7 @@ async def on_review(update: Update, context: BotContext) -> Step | int:
 async def on_pick(update: Update, context: BotContext) -> Step | int:
     state = await _current(update, context)
     if state is None:
-        return await _lost(update, context)
+        return ConversationHandler.END
     flow, submission, info, _ = state
     data = (update.callback_query.data or "") if update.callback_query else ""
     index = int(data.removeprefix("rp:q:"))
@@ -487,11 +490,6 @@ async def cancel(update: Update, context: BotContext) -> int:
         await say(update, "report_correction_cancelled")
     else:
         await say(update, "report_draft_kept")
-    return ConversationHandler.END
-
-
-async def _lost(update: Update, context: BotContext) -> int:
-    await say(update, "report_lost")
     return ConversationHandler.END
 
 

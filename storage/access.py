@@ -58,3 +58,15 @@ async def may_manage_roster(db: Database, actor: Actor) -> bool:
         return False
     parent = await db.fetchval("SELECT parent_id FROM units WHERE id = ?", (person.unit_id,))
     return parent is None
+
+
+async def may_manage_campaign(db: Database, actor: Actor, issuer_unit_id: int | None) -> bool:
+    """Close or reopen a campaign's rounds: the office of the issuing unit or one above it
+    (a campaign without an issuing unit: the top office), or an OFFICE_ADMIN_IDS admin."""
+    if actor.is_admin:
+        return True
+    if actor.role != "office":
+        return False
+    if issuer_unit_id is None:
+        return await may_manage_roster(db, actor)
+    return await may_access(db, actor, issuer_unit_id)

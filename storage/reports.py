@@ -276,6 +276,20 @@ def _fresh(conn: sqlite3.Connection, submission_id: int) -> Submission:
     return submission
 
 
+async def set_round_closed(db: Database, round_id: int, closed: bool) -> bool:
+    """Close a round (no report is accepted or corrected any more) or reopen it; False if it
+    already was so."""
+    changed = await db.transact(
+        lambda conn: (
+            conn.execute(
+                "UPDATE rounds SET closed = ? WHERE id = ? AND closed != ?",
+                (int(closed), round_id, int(closed)),
+            ).rowcount
+        )
+    )
+    return changed == 1
+
+
 @dataclass(frozen=True)
 class Receipt:
     version: int

@@ -240,9 +240,9 @@ async def test_closed_round_refuses(bot: RunningBot, telegram: FakeTelegram) -> 
     round_id = await launch(bot, telegram)
     teacher = telegram.user(6102)
     assert (await open_report(teacher)).contains("Câu 1/8")
-    await bot.db.write("UPDATE rounds SET closed = 1 WHERE id = ?", (round_id,))
     await fill_all(teacher)
-    await teacher.press("📨 Gửi")
+    await bot.db.write("UPDATE rounds SET closed = 1 WHERE id = ?", (round_id,))
+    await teacher.press("📨 Gửi")  # closed while the summary was on screen
     await teacher.expect("đã được văn phòng đóng")
     assert await bot.db.fetchval("SELECT status FROM submissions") == "draft"
 

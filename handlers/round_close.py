@@ -1,0 +1,91 @@
+"""The office closes a reporting round (no report is accepted or corrected any more) or
+reopens it, from the round's progress in /tiendo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from handlers.common import BotContext, current_actor, say
+from messages import label, render
+from storage.access import may_manage_campaign
+from storage.campaigns import get_campaign
+from storage.reports import RoundInfo, get_round, set_round_closed
+
+
+async def _manageable(update: Update, context: BotContext, prefix: str) -> RoundInfo | None:
+    """The round a button names, if the sender may close or reopen it (else an alert)."""
+    query = update.callback_query
+    data = (query.data or "") if query else ""
+    info = await get_round(context.db, int(data.removeprefix(prefix) or 0))
+    campaign = await get_campaign(context.db, info.campaign_id) if info else None
+    actor = await current_actor(update, context)
+    if (
+        info is None
+        or campaign is None
+        or actor is None
+        or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
+    ):
+        if query is not None:
+            await query.answer(render("not_allowed_short"), show_alert=True)
+        return None
+    return info
+
+
+def toggle_button(info: RoundInfo) -> InlineKeyboardButton:
+    """Under a round's progress: close it, or reopen it when closed."""
+    if info.closed:
+        return InlineKeyboardButton(label("reopen_round"), callback_data=f"ro:{info.id}")
+    return InlineKeyboardButton(label("close_round"), callback_data=f"rc:{info.id}")
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    info = await _manageable(update, context, "rc:")
+    if info is None:
+        return
+    if info.closed:
+        await say(update, "round_already_closed", round=info)
+        return
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label("close_round_confirm"), callback_data=f"rcy:{info.id}"),
+          InlineKeyboardButton(label("keep_round_open"), callback_data="rcn")]]
+    )  # fmt: skip
+    await say(update, "round_close_confirm", keyboard, round=info)
+
+
+async def close(update: Update, context: BotContext) -> None:
+    info = await _manageable(update, context, "rcy:")
+    if info is None:
+        return
+    if not await set_round_closed(context.db, info.id, True):
+        await say(update, "round_already_closed", round=info)
+        return
+    keyboard = InlineKeyboardMarkup([[toggle_button(_with_closed(info, True))]])
+    await say(update, "round_closed", keyboard, round=info)
+
+
+async def reopen(update: Update, context: BotContext) -> None:
+    info = await _manageable(update, context, "ro:")
+    if info is None:
+        return
+    changed = await set_round_closed(context.db, info.id, False)
+    await say(update, "round_reopened" if changed else "round_already_open", round=info)
+
+
+async def keep_open(update: Update, context: BotContext) -> None:
+    await say(update, "round_close_cancelled")
+
+
+def _with_closed(info: RoundInfo, closed: bool) -> RoundInfo:
+    return RoundInfo(**{**info.__dict__, "closed": closed})
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        CallbackQueryHandler(ask, pattern=r"^rc:\d+$"),
+        CallbackQueryHandler(close, pattern=r"^rcy:\d+$"),
+        CallbackQueryHandler(reopen, pattern=r"^ro:\d+$"),
+        CallbackQueryHandler(keep_open, pattern=r"^rcn$"),
+    ]
