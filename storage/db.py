@@ -107,10 +107,13 @@ def _atomically(work: Work[T], conn: sqlite3.Connection) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn)
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # Also when COMMIT itself fails (a deferred constraint, a lock held too long by
+        # another process): left open, the transaction would refuse every later BEGIN.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
     return result
 
 

@@ -58,6 +58,19 @@ async def test_transact_commits_returns_and_rolls_back(db: Database) -> None:
     ]
 
 
+async def test_a_failed_commit_leaves_no_open_transaction(db: Database) -> None:
+    def orphan(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # the check moves to COMMIT
+        conn.execute("INSERT INTO people (full_name, phone, role, unit_id, updated_at)"
+                     " VALUES ('A', '0912000009', 'teacher', 999, 'x')")  # fmt: skip
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.transact(orphan)
+    await db.write("INSERT INTO units (code, name, updated_at) VALUES ('U', 'U', 'x')")
+    assert await db.fetchval("SELECT COUNT(*) FROM people") == 0
+    assert await db.fetchval("SELECT COUNT(*) FROM units") == 1
+
+
 async def test_read_is_one_snapshot_and_keeps_no_writes(db: Database) -> None:
     def look(conn: sqlite3.Connection) -> tuple[int, int]:
         first = conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
