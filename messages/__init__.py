@@ -62,6 +62,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates ship with the package and change only with a new release (a restart):
+        # no stat() of each template and its imports on every message.
+        auto_reload=False,
     )
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
