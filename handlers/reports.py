@@ -469,9 +469,9 @@ async def _submit(
         await say(update, "report_missing", missing=missing)
         return Step.REVIEW
     receipt = await submit(
-        context.db, submission.id, person.id, info.deadline, context.clock.now()
-    )
-    await delete_draft(context.db, person.telegram_id or 0, FLOW)
+        context.db, submission.id, person.id, info.deadline, context.clock.now(),
+        flow_draft=(person.telegram_id, FLOW) if person.telegram_id else None,
+    )  # fmt: skip
     await say(update, "report_receipt", round=info, receipt=receipt)
     return ConversationHandler.END
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.drafts import read_draft
+from storage.drafts import read_draft, remove_draft
 from storage.models import Person
 
 
@@ -299,9 +299,11 @@ class Receipt:
 
 
 async def submit(
-    db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime
-) -> Receipt:
-    """The draft becomes the submitted version; the previous one stays in the history."""
+    db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime,
+    flow_draft: tuple[int, str] | None = None,
+) -> Receipt:  # fmt: skip
+    """The draft becomes the submitted version; the previous one stays in the history.
+    `flow_draft` (telegram id, flow): the conversation's draft, which ends with it."""
     late = now > deadline
 
     def work(conn: sqlite3.Connection) -> Receipt:
@@ -323,6 +325,8 @@ async def submit(
             " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?)",
             (submission_id, version, author_id, answers, now.isoformat(), int(late)),
         )
+        if flow_draft is not None:
+            remove_draft(conn, *flow_draft)
         return Receipt(version, now, late, correction=version > 1)
 
     return await db.transact(work)

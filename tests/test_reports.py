@@ -155,6 +155,7 @@ async def test_every_type_with_bad_input_then_submit(
     assert row is not None and row[0] == "submitted" and row[2] == 0 and row[3] == 1
     assert '"so_nguoi": 1234' in row[1] and '"ty_le": 85.5' in row[1]
     assert '"de_xuat"' not in row[1]  # skipped
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM drafts") == 0  # ended with the report
     files = await bot.db.fetchall("SELECT path, size FROM evidence_files ORDER BY id")
     assert len(files) == 2
     assert Path(files[0][0]).read_bytes() == photo
