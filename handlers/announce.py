@@ -20,19 +20,21 @@ from telegram.ext import (
 from handlers.common import (
     BotContext,
     current_actor,
+    drop_flow,
     flow_conversation,
     incoming,
     load_flow,
+    pressed,
     require_role,
     save_flow,
     say,
     stay,
+    wake_sender,
 )
 from handlers.inputs import InputError, check_length
 from messages import label, render
 from storage.access import scope_unit_ids
 from storage.campaigns import Audience, campaigns_visible, get_campaign, resolve_audience
-from storage.drafts import delete_draft
 from storage.models import ROLES, Actor
 from storage.outbox import create_broadcast
 
@@ -76,8 +78,7 @@ async def start(update: Update, context: BotContext) -> Step:
 
 
 async def on_target(update: Update, context: BotContext) -> Step:
-    query = update.callback_query
-    data = (query.data or "") if query else ""
+    data = pressed(update)
     draft = AnnouncementDraft()
     if data.startswith("tb:c:"):
         campaign = await get_campaign(context.db, int(data.removeprefix("tb:c:")))
@@ -158,18 +159,15 @@ async def on_send(update: Update, context: BotContext) -> int:
         recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
         now=context.clock.now(),
     )
-    await delete_draft(context.db, actor.telegram_id, FLOW)
-    if context.services.sender is not None:
-        context.services.sender.wake()
+    await drop_flow(update, context, FLOW)
+    wake_sender(context)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(None)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, FLOW)
+    await drop_flow(update, context, FLOW)
     await say(update, "announce_cancelled")
     return ConversationHandler.END
 

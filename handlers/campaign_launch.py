@@ -29,13 +29,16 @@ from handlers.campaign_message import campaign_payload
 from handlers.common import (
     BotContext,
     current_actor,
+    drop_flow,
     flow_conversation,
     incoming,
     load_flow,
+    pressed,
     require_role,
     save_flow,
     say,
     stay,
+    wake_sender,
 )
 from handlers.inputs import (
     InputError,
@@ -54,7 +57,6 @@ from storage.campaigns import (
     launch_campaign,
     resolve_audience,
 )
-from storage.drafts import delete_draft
 from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
 from storage.forms import FormFileError, FormIssue, parse_form_file
 from storage.models import ROLES, Actor
@@ -159,11 +161,6 @@ def _skip() -> list[tuple[str, str]]:
     return [(label("skip"), "pd:skip")]
 
 
-def _button(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
-
-
 async def _issuer(context: BotContext, actor: Actor) -> int | None:
     """The unit the campaign is issued by: the office's own unit; for an admin outside the
     roster, the single top unit if there is one."""
@@ -197,7 +194,7 @@ async def on_title(update: Update, context: BotContext) -> Step:
 
 async def on_plan_number(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    if _button(update) != "pd:skip":
+    if pressed(update) != "pd:skip":
         try:
             draft.plan_number = check_length(incoming(update).text or "", 1, 60)
         except InputError as error:
@@ -210,7 +207,7 @@ async def on_plan_number(update: Update, context: BotContext) -> Step:
 
 async def on_period(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    if _button(update) != "pd:skip":
+    if pressed(update) != "pd:skip":
         try:
             start_day, end_day = parse_period(incoming(update).text or "")
         except InputError as error:
@@ -224,7 +221,7 @@ async def on_period(update: Update, context: BotContext) -> Step:
 
 async def on_summary(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    if _button(update) != "pd:skip":
+    if pressed(update) != "pd:skip":
         try:
             draft.summary = check_length(incoming(update).text or "", 1, 1500)
         except InputError as error:
@@ -237,7 +234,7 @@ async def on_summary(update: Update, context: BotContext) -> Step:
 
 async def on_targets(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    if _button(update) != "pd:skip":
+    if pressed(update) != "pd:skip":
         try:
             draft.targets = [asdict(t) for t in parse_targets(incoming(update).text or "")]
         except InputError as error:
@@ -257,7 +254,7 @@ async def _ask_audience(update: Update) -> Step:
 
 async def on_audience(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    draft.audience_all = _button(update) == "pd:aud:all"
+    draft.audience_all = pressed(update) == "pd:aud:all"
     draft.unit_ids = []
     await _save(update, context, draft)
     if draft.audience_all:
@@ -291,7 +288,7 @@ async def on_units(update: Update, context: BotContext) -> Step:
 
 async def on_children(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    draft.include_children = _button(update) == "pd:children:1"
+    draft.include_children = pressed(update) == "pd:children:1"
     await _save(update, context, draft)
     return await _ask_roles(update, draft)
 
@@ -308,7 +305,7 @@ async def _ask_roles(update: Update, draft: CampaignDraft) -> Step:
 
 async def on_role(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    role = _button(update).removeprefix("pd:role:")
+    role = pressed(update).removeprefix("pd:role:")
     if role in ROLES:
         draft.roles = [r for r in ROLES if (r in draft.roles) != (r == role)]
         await _save(update, context, draft)
@@ -338,7 +335,7 @@ async def on_roles_done(update: Update, context: BotContext) -> Step:
 
 async def on_document(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    if _button(update) != "pd:skip":
+    if pressed(update) != "pd:skip":
         document = incoming(update).document
         if document is None:
             return await expect_document(update, context)
@@ -379,14 +376,14 @@ async def _ask_round_name(update: Update) -> Step:
 
 async def on_round_name(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    pressed = _button(update)
-    if pressed == "pd:rounds:none":
+    choice = pressed(update)
+    if choice == "pd:rounds:none":
         draft.rounds = []
         await _save(update, context, draft)
         return await _preview(update, context, draft)
     presets = {"pd:rname:mid": label("round_midterm"), "pd:rname:final": label("round_final")}
-    if pressed in presets:
-        draft.round_name = presets[pressed]
+    if choice in presets:
+        draft.round_name = presets[choice]
     else:
         try:
             draft.round_name = check_length(incoming(update).text or "", 2, 100)
@@ -403,7 +400,7 @@ async def on_round_name(update: Update, context: BotContext) -> Step:
 
 async def on_round_kind(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    draft.round_kind = _button(update).removeprefix("pd:kind:")
+    draft.round_kind = pressed(update).removeprefix("pd:kind:")
     await _save(update, context, draft)
     await say(update, "launch_ask_round_deadline", name=draft.round_name)
     return Step.ROUND_DEADLINE
@@ -428,7 +425,7 @@ async def on_round_deadline(update: Update, context: BotContext) -> Step:
 
 async def on_round_form(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
-    form = _button(update).removeprefix("pd:form:")
+    form = pressed(update).removeprefix("pd:form:")
     if form == "custom":
         await say(update, "launch_ask_form_file")
         return Step.ROUND_FORM_FILE
@@ -481,7 +478,7 @@ async def _add_round(
 
 
 async def on_round_more(update: Update, context: BotContext) -> Step:
-    if _button(update) == "pd:rounds:more":
+    if pressed(update) == "pd:rounds:more":
         return await _ask_round_name(update)
     return await _preview(update, context, await _draft(update, context))
 
@@ -548,9 +545,8 @@ async def on_launch(update: Update, context: BotContext) -> int:
         progress_message_id=progress.message_id,
         now=context.clock.now(),
     )
-    await delete_draft(context.db, actor.telegram_id, FLOW)
-    if context.services.sender is not None:
-        context.services.sender.wake()
+    await drop_flow(update, context, FLOW)
+    wake_sender(context)
     log.info("campaign %s launched by %s to %s people", campaign_id, actor.telegram_id,
              len(audience.registered))  # fmt: skip
     if isinstance(query.message, Message):
@@ -559,9 +555,7 @@ async def on_launch(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, FLOW)
+    await drop_flow(update, context, FLOW)
     await say(update, "launch_cancelled")
     return ConversationHandler.END
 

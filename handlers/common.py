@@ -38,7 +38,7 @@ from bot.sender import OutboxSender
 from messages import label, render
 from storage.access import actor_for
 from storage.db import Database
-from storage.drafts import load_draft, save_draft
+from storage.drafts import delete_draft, load_draft, save_draft
 from storage.models import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,31 @@ async def load_flow(update: Update, context: BotContext, flow: str) -> dict[str,
     user = update.effective_user
     data = await load_draft(context.db, user.id, flow) if user else None
     return data or {}
+
+
+async def drop_flow(update: Update, context: BotContext, flow: str) -> None:
+    """Forget the sender's draft of a flow (the flow ended or was cancelled)."""
+    user = update.effective_user
+    if user is not None:
+        await delete_draft(context.db, user.id, flow)
+
+
+def pressed(update: Update) -> str:
+    """The data of the button pressed ("" when the update is not a button press)."""
+    query = update.callback_query
+    return (query.data or "") if query is not None else ""
+
+
+def pressed_id(update: Update, prefix: str) -> int:
+    """The number a button's data carries after `prefix` (0 when it carries none)."""
+    rest = pressed(update).removeprefix(prefix)
+    return int(rest) if rest.isdigit() else 0
+
+
+def wake_sender(context: BotContext) -> None:
+    """New outbox rows: the sender looks at once instead of at its next poll."""
+    if context.services.sender is not None:
+        context.services.sender.wake()
 
 
 async def save_flow(update: Update, context: BotContext, flow: str, draft: Any) -> None:

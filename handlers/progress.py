@@ -25,7 +25,7 @@ from storage.campaigns import (
     received_by,
 )
 from storage.models import Actor
-from storage.reports import get_round, tasks_for
+from storage.reports import tasks_for
 from storage.round_progress import answers_by_unit, answers_in_unit
 
 SHOWN_CAMPAIGNS = 5
@@ -67,17 +67,16 @@ async def _rounds(
         people = []
         if actor.role == "principal" and actor.person is not None and item.kind == "person":
             people = await answers_in_unit(context.db, item.id, campaign.id, actor.person.unit_id)
-        info = await get_round(context.db, item.id)
         buttons = []
         if actor.role == "office" and any(u.answered for u in units):
             buttons.append(
                 InlineKeyboardButton(label("review_reports"), callback_data=f"rv:{item.id}")
             )
-        if info is not None and manages:
-            buttons.append(toggle_button(info))
+        if manages:
+            buttons.append(toggle_button(item.id, item.closed))
         await reply(
             update, "progress_round", round=item, units=units, people=people,
-            shown=SHOWN_UNITS, now=context.clock.now(), closed=bool(info and info.closed),
+            shown=SHOWN_UNITS, now=context.clock.now(), closed=item.closed,
             reply_markup=InlineKeyboardMarkup([buttons]) if buttons else None,
         )  # fmt: skip
 

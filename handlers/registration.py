@@ -13,6 +13,7 @@ from handlers.common import (
     incoming,
     reply,
     show_commands,
+    wake_sender,
 )
 from storage.campaigns import deliver_to_newcomer
 from storage.models import Actor, Person
@@ -89,8 +90,8 @@ async def _answer(update: Update, context: BotContext, result: RegistrationResul
 
 async def _deliver_missed_campaigns(context: BotContext, person: Person) -> None:
     queued = await deliver_to_newcomer(context.db, person, context.clock.now())
-    if queued and context.services.sender is not None:
-        context.services.sender.wake()
+    if queued:
+        wake_sender(context)
 
 
 async def _greet(update: Update, context: BotContext, actor: Actor, template: str) -> None:

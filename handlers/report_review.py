@@ -16,12 +16,22 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.common import BotContext, current_actor, flow_conversation, incoming, say, stay
+from handlers.common import (
+    BotContext,
+    current_actor,
+    drop_flow,
+    flow_conversation,
+    incoming,
+    pressed_id,
+    say,
+    stay,
+    wake_sender,
+)
 from handlers.inputs import InputError, check_length
 from handlers.reports import summary_lines
 from messages import label, render
 from storage.access import may_access, scope_unit_ids
-from storage.drafts import delete_draft, load_draft, save_draft
+from storage.drafts import load_draft, save_draft
 from storage.models import Actor
 from storage.outbox import create_broadcast
 from storage.reports import (
@@ -50,16 +60,11 @@ async def _office(update: Update, context: BotContext) -> Actor | None:
     return actor
 
 
-def _data_id(update: Update, prefix: str) -> int:
-    query = update.callback_query
-    return int((query.data or "").removeprefix(prefix)) if query and query.data else 0
-
-
 async def list_submitted(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
     if actor is None:
         return
-    info = await get_round(context.db, _data_id(update, "rv:"))
+    info = await get_round(context.db, pressed_id(update, "rv:"))
     scope = await scope_unit_ids(context.db, actor)
     entries = await submitted_for_round(context.db, info.id, scope) if info else []
     if info is None or not entries:
@@ -76,7 +81,7 @@ async def show_submitted(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
     if actor is None:
         return
-    entry = await author_of(context.db, _data_id(update, "rs:"))
+    entry = await author_of(context.db, pressed_id(update, "rs:"))
     submission = await get_submission(context.db, entry.id) if entry else None
     info = await get_round(context.db, submission.round_id) if submission else None
     if entry is None or submission is None or info is None:
@@ -99,7 +104,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
     actor = await _office(update, context)
     if actor is None:
         return ConversationHandler.END
-    entry = await author_of(context.db, _data_id(update, "rb:"))
+    entry = await author_of(context.db, pressed_id(update, "rb:"))
     if entry is None or not await may_access(context.db, actor, entry.unit_id):
         await say(update, "not_allowed_short")
         return ConversationHandler.END
@@ -119,7 +124,7 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
         await say(update, error.template, **error.values)
         return Step.REASON
     draft = await load_draft(context.db, actor.telegram_id, FLOW) or {}
-    await delete_draft(context.db, actor.telegram_id, FLOW)
+    await drop_flow(update, context, FLOW)
     submission_id = int(draft.get("submission_id", 0))
     entry = await author_of(context.db, submission_id)
     submission = await get_submission(context.db, submission_id)
@@ -150,16 +155,13 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
             recipients=[(entry.author_id, entry.author_telegram_id)],
             now=now,
         )
-        if context.services.sender is not None:
-            context.services.sender.wake()
+        wake_sender(context)
     await say(update, "review_returned", entry=entry)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, FLOW)
+    await drop_flow(update, context, FLOW)
     await say(update, "review_cancelled")
     return ConversationHandler.END
 

@@ -32,9 +32,12 @@ from handlers.answers import check_file, format_answer, parse_answer
 from handlers.common import (
     BotContext,
     current_actor,
+    drop_flow,
     flow_conversation,
     incoming,
     load_flow,
+    pressed,
+    pressed_id,
     require_role,
     save_flow,
     say,
@@ -42,7 +45,6 @@ from handlers.common import (
 )
 from handlers.inputs import InputError
 from messages import label
-from storage.drafts import delete_draft
 from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.reports import (
@@ -53,6 +55,7 @@ from storage.reports import (
     evidence_by_unique_id,
     evidence_names,
     get_submission,
+    may_answer,
     open_submission,
     report_in_progress,
     save_answer,
@@ -131,8 +134,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def from_campaign(update: Update, context: BotContext) -> None:
     """The "Báo cáo" button under a campaign message: that campaign's rounds."""
-    query = update.callback_query
-    campaign_id = int((query.data or "rep:0").removeprefix("rep:")) if query else 0
+    campaign_id = pressed_id(update, "rep:")
     await _list(update, context, campaign_id=campaign_id)
 
 
@@ -158,8 +160,7 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
 
 async def choose(update: Update, context: BotContext) -> Step | int:
     """A round picked from the list, or opened directly by a button elsewhere."""
-    query = update.callback_query
-    round_id = int((query.data or "rpt:0").removeprefix("rpt:")) if query else 0
+    round_id = pressed_id(update, "rpt:")
     person = await _person(update, context)
     info = await answerable_round(context.db, person, round_id) if person else None
     if person is None or info is None:
@@ -289,7 +290,7 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     if state is None:
         return ConversationHandler.END
     flow, submission, info, question = state
-    data = (update.callback_query.data or "") if update.callback_query else ""
+    data = pressed(update)
     if question is None:
         return await _review(update, context, submission, info)
     now = context.clock.now()
@@ -426,7 +427,7 @@ async def on_review(update: Update, context: BotContext) -> Step | int:
     if state is None:
         return ConversationHandler.END
     flow, submission, info, _ = state
-    data = (update.callback_query.data or "") if update.callback_query else ""
+    data = pressed(update)
     if data == "rp:edit":
         questions = _form(info).questions
         rows = [[(f"{i + 1}. {q.prompt}"[:60], f"rp:q:{i}")] for i, q in enumerate(questions)]
@@ -440,7 +441,7 @@ async def on_pick(update: Update, context: BotContext) -> Step | int:
     if state is None:
         return ConversationHandler.END
     flow, submission, info, _ = state
-    data = (update.callback_query.data or "") if update.callback_query else ""
+    data = pressed(update)
     index = int(data.removeprefix("rp:q:"))
     if not 0 <= index < len(_form(info).questions):
         return Step.PICK
@@ -454,13 +455,9 @@ async def _submit(
     update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
     info: RoundInfo,
 ) -> Step | int:  # fmt: skip
-    person = await _person(update, context)
-    fresh_round = await answerable_round(context.db, person, info.id) if person else None
-    if person is None or fresh_round is None:
+    person = await _person(update, context)  # still on the roster, with the same role?
+    if person is None or not await may_answer(context.db, person, info):
         await say(update, "report_not_yours")
-        return ConversationHandler.END
-    if fresh_round.closed:
-        await say(update, "report_round_closed", round=fresh_round)
         return ConversationHandler.END
     missing = [
         q.prompt for q in _form(info).questions if q.required and q.key not in submission.working
@@ -481,9 +478,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     submission = (
         await get_submission(context.db, flow.submission_id) if flow.submission_id else None
     )
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, FLOW)
+    await drop_flow(update, context, FLOW)
     if submission is not None and submission.status != "draft":
         # A correction that was not sent: the submitted version stays as it was.
         await discard_draft(context.db, submission.id)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, current_actor, say
+from handlers.common import BotContext, current_actor, pressed_id, say
 from messages import label, render
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
@@ -18,8 +18,7 @@ from storage.reports import RoundInfo, get_round, set_round_closed
 async def _manageable(update: Update, context: BotContext, prefix: str) -> RoundInfo | None:
     """The round a button names, if the sender may close or reopen it (else an alert)."""
     query = update.callback_query
-    data = (query.data or "") if query else ""
-    info = await get_round(context.db, int(data.removeprefix(prefix) or 0))
+    info = await get_round(context.db, pressed_id(update, prefix))
     campaign = await get_campaign(context.db, info.campaign_id) if info else None
     actor = await current_actor(update, context)
     if (
@@ -34,11 +33,11 @@ async def _manageable(update: Update, context: BotContext, prefix: str) -> Round
     return info
 
 
-def toggle_button(info: RoundInfo) -> InlineKeyboardButton:
+def toggle_button(round_id: int, closed: bool) -> InlineKeyboardButton:
     """Under a round's progress: close it, or reopen it when closed."""
-    if info.closed:
-        return InlineKeyboardButton(label("reopen_round"), callback_data=f"ro:{info.id}")
-    return InlineKeyboardButton(label("close_round"), callback_data=f"rc:{info.id}")
+    if closed:
+        return InlineKeyboardButton(label("reopen_round"), callback_data=f"ro:{round_id}")
+    return InlineKeyboardButton(label("close_round"), callback_data=f"rc:{round_id}")
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -62,7 +61,7 @@ async def close(update: Update, context: BotContext) -> None:
     if not await set_round_closed(context.db, info.id, True):
         await say(update, "round_already_closed", round=info)
         return
-    keyboard = InlineKeyboardMarkup([[toggle_button(_with_closed(info, True))]])
+    keyboard = InlineKeyboardMarkup([[toggle_button(info.id, closed=True)]])
     await say(update, "round_closed", keyboard, round=info)
 
 
@@ -76,10 +75,6 @@ async def reopen(update: Update, context: BotContext) -> None:
 
 async def keep_open(update: Update, context: BotContext) -> None:
     await say(update, "round_close_cancelled")
-
-
-def _with_closed(info: RoundInfo, closed: bool) -> RoundInfo:
-    return RoundInfo(**{**info.__dict__, "closed": closed})
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -34,6 +34,7 @@ class Round:
     form: str
     id: int | None = None
     form_json: str | None = None  # an office's own form (storage.forms.Form as JSON)
+    closed: bool = False  # the office stopped taking reports
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
         (campaign_id,),
     )
     rounds = await db.fetchall(
-        "SELECT id, name, kind, deadline, form, form_json FROM rounds WHERE campaign_id = ?"
+        "SELECT id, name, kind, deadline, form, form_json, closed FROM rounds"
+        " WHERE campaign_id = ?"
         " ORDER BY position",
         (campaign_id,),
     )
@@ -226,6 +228,7 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
             r["form"],
             r["id"],
             r["form_json"],
+            bool(r["closed"]),
         )
         for r in rounds
     )
