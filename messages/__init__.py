@@ -54,6 +54,12 @@ def format_datetime(value: datetime) -> str:
     return _local(value).strftime("%H:%M %d/%m/%Y")
 
 
+def format_deadline(value: datetime) -> str:
+    """A deadline as offices write it: 17 giờ 00 ngày 20/12/2026."""
+    local = _local(value)
+    return f"{local.hour} giờ {local.minute:02d} ngày {local.strftime('%d/%m/%Y')}"
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
@@ -68,6 +74,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["deadline"] = format_deadline
     env.filters["number"] = format_number
     return env
 

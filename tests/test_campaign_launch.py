@@ -89,8 +89,8 @@ async def test_launch_with_two_rounds(bot: RunningBot, telegram: FakeTelegram) -
     await press(office, "Theo cá nhân (mỗi người trả lời)", "Nhập hạn nộp")
     await answer(office, "15/07/2024 17:00", "mẫu báo cáo")
     more = await press(office, "Báo cáo ngắn", "Thêm đợt khác")
-    assert "hạn nộp 23:59 25/01/2024" in more.shown
-    assert "hạn nộp 17:00 15/07/2024" in more.shown
+    assert "hạn nộp 23 giờ 59 ngày 25/01/2024" in more.shown
+    assert "hạn nộp 17 giờ 00 ngày 15/07/2024" in more.shown
 
     await office.press("Tiếp tục ➡️")
     await office.expect("Xem trước")
@@ -107,7 +107,7 @@ async def test_launch_with_two_rounds(bot: RunningBot, telegram: FakeTelegram) -
         assert received.document is not None
         assert telegram.file_bytes(received.document["file_id"]) == plan
         assert "1234/KH-SGDĐT" in received.shown
-        assert "Sơ kết (theo đơn vị) — hạn nộp 23:59 25/01/2024" in received.shown
+        assert "Sơ kết (theo đơn vị) — hạn nộp 23 giờ 59 ngày 25/01/2024" in received.shown
         assert received.buttons() == [["✅ Đã nhận", "📝 Báo cáo"]]
     progress = await office.expect()  # "⏳ Đang chuẩn bị gửi…", then edited in place
     summary = await office.expect("Đã gửi xong", timeout=10)  # after the broadcast
@@ -154,7 +154,7 @@ async def test_acknowledge_once_and_report_button(bot: RunningBot, telegram: Fak
 
     await teacher.press("📝 Báo cáo", message)
     report = await teacher.expect("Các đợt báo cáo của bạn")
-    assert "Tổng kết — " in report.shown and "hạn 23:59 15/07/2024" in report.shown
+    assert "Tổng kết — " in report.shown and "hạn 23 giờ 59 ngày 15/07/2024" in report.shown
 
     await office.send("/tiendo")
     progress = await office.expect("Đã gửi 5 / 5 · đã nhận 1")

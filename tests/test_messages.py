@@ -259,3 +259,11 @@ def test_labels() -> None:
     assert label("share_contact") == "📱 Chia sẻ số điện thoại"
     with pytest.raises(KeyError):
         label("khong_co")
+
+
+def test_deadlines_as_offices_write_them() -> None:
+    from messages import format_deadline as shown
+
+    assert shown(datetime(2026, 12, 20, 10, 0, tzinfo=UTC)) == "17 giờ 00 ngày 20/12/2026"
+    assert shown(datetime(2027, 1, 15, 16, 59, tzinfo=UTC)) == "23 giờ 59 ngày 15/01/2027"
+    assert shown(datetime(2026, 12, 20, 0, 30, tzinfo=UTC)) == "7 giờ 30 ngày 20/12/2026"
