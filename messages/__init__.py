@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -60,6 +61,40 @@ def format_deadline(value: datetime) -> str:
     return f"{local.hour} giờ {local.minute:02d} ngày {local.strftime('%d/%m/%Y')}"
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary with "…" (never mid-word)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Example dates for prompts, taken from the current school year (September to May), so
+    an office never reads an example that is already in the past."""
+
+    day: date  # a day in the school year, not in the past
+    deadline: date  # a plausible reporting deadline, in the future
+    year_start: date
+    year_end: date
+
+
+def examples(now: datetime) -> Examples:
+    today = _local(now).date()
+    first = today.year if today.month >= 8 else today.year - 1  # the school year's first year
+    year_start, year_end = date(first, 9, 5), date(first + 1, 5, 31)
+    candidates = [date(first + 1, 1, 15), year_end, date(first + 2, 1, 15)]
+    deadline = next(day for day in candidates if day > today)
+    if today >= year_end:  # the summer: examples come from the school year ahead
+        year_start, year_end = date(first + 1, 9, 5), date(first + 2, 5, 31)
+    return Examples(day=max(today, year_start), deadline=deadline, year_start=year_start,
+                    year_end=year_end)  # fmt: skip
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
@@ -76,6 +111,8 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.filters["datetime"] = format_datetime
     env.filters["deadline"] = format_deadline
     env.filters["number"] = format_number
+    env.filters["shorten"] = shorten
+    env.globals["examples"] = examples
     return env
 
 

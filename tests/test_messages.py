@@ -267,3 +267,25 @@ def test_deadlines_as_offices_write_them() -> None:
     assert shown(datetime(2026, 12, 20, 10, 0, tzinfo=UTC)) == "17 giờ 00 ngày 20/12/2026"
     assert shown(datetime(2027, 1, 15, 16, 59, tzinfo=UTC)) == "23 giờ 59 ngày 15/01/2027"
     assert shown(datetime(2026, 12, 20, 0, 30, tzinfo=UTC)) == "7 giờ 30 ngày 20/12/2026"
+
+
+def test_shorten_never_cuts_a_word() -> None:
+    from messages import shorten
+
+    assert shorten("Sơ kết học kỳ I", 30) == "Sơ kết học kỳ I"
+    assert shorten("Thi đua Vì người nghèo – Không để ai bị bỏ lại phía sau", 30) == (
+        "Thi đua Vì người nghèo…"
+    )
+    assert len(shorten("x" * 50, 20)) == 20  # one word longer than the limit is cut
+
+
+def test_example_dates_come_from_the_current_school_year() -> None:
+    from messages import examples
+
+    december = examples(datetime(2026, 12, 5, 3, 0, tzinfo=UTC))
+    assert (december.year_start, december.year_end) == (date(2026, 9, 5), date(2027, 5, 31))
+    assert december.deadline == date(2027, 1, 15) and december.day == date(2026, 12, 5)
+    february = examples(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))
+    assert february.deadline == date(2027, 5, 31)
+    july = examples(datetime(2027, 7, 1, 3, 0, tzinfo=UTC))
+    assert july.year_start == date(2027, 9, 5) and july.deadline == date(2028, 1, 15)
