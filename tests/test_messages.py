@@ -34,6 +34,7 @@ from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import RosterChanges
 from storage.roster_file import PersonSpec, RosterIssue
 from storage.round_progress import PersonAnswer, UnitAnswers
+from storage.unit_tree import UnitEntry
 
 PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
 COMMANDS = [{"name": "help", "description": "Hướng dẫn"}]
@@ -115,11 +116,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ack_done": {"when": DEADLINE},
     "ack_already": {"when": DEADLINE},
     "announce_ask_text": {"title": "Kế hoạch"},
-    "announcement": {"draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>")},
-    "campaign_message": {"spec": SPEC, "rounds": ROUNDS},
-    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS},
-    "input_bad_date": {"text": "abc"},
-    "input_bad_deadline": {"text": "abc"},
+    "announcement": {
+        "draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>"),
+        "unit": "Phòng <GD>",
+        "person": "<Lan & Hoa>",
+    },
+    "campaign_message": {"spec": SPEC, "rounds": ROUNDS, "issuer": "Sở <GD>"},
+    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS, "issuer": None},
+    "input_bad_date": {"text": "abc", "now": DEADLINE},
+    "input_bad_deadline": {"text": "abc", "now": DEADLINE},
+    "input_bad_period": {"text": "abc", "now": DEADLINE},
+    "launch_ask_period": {"now": DEADLINE},
+    "launch_expect_deadline": {"now": DEADLINE},
     "input_bad_time": {"text": "25:00"},
     "input_deadline_past": {"deadline": DEADLINE, "now": DEADLINE},
     "input_impossible_date": {"text": "31/02/2025"},
@@ -129,14 +137,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "input_too_long": {"maximum": 200, "length": 10_000},
     "input_too_many_targets": {"limit": 20},
     "input_too_short": {"minimum": 3},
-    "launch_ask_round_deadline": {"name": "Sơ kết"},
+    "launch_ask_round_deadline": {"name": "Sơ kết", "now": DEADLINE},
     "launch_ask_round_kind": {"name": "Sơ kết"},
     "launch_ask_round_more": {"rounds": ROUNDS},
-    "launch_ask_units": {"units": [("T1", "Trường <1>")], "more": 3},
+    "launch_ask_units": {
+        "shown": [UnitEntry(1, "T1", "Trường <1>", 1)],
+        "page": 1,
+        "pages": 3,
+        "found": 17,
+        "query": "<tân>",
+        "chosen": [UnitEntry(i, f"T{i}", f"Trường <{i}>", 1) for i in range(7)],
+        "added": ["Trường <1>"],
+    },
+    "launch_units_not_found": {"query": "<Lan & Hoa>"},
     "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
     "launch_preview_count": {
-        "audience": Audience(frozenset({1}), (PERSON,)),
+        "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
+        "answering": 1,
     },
     "progress_campaign": {
         "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
