@@ -347,3 +347,15 @@ async def test_district_office_rows_outside_its_district_are_refused(
     assert progress.buttons() == []
     assert await other_district(bot) == before
     assert await person_by_phone(bot.db, "0917000002") is None
+
+
+async def test_office_person_left_out_of_the_file_is_warned(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    district = await district_office(bot, telegram)
+    rows = [row for row in BASIC_ROWS if row[0] in ("THCS-TP", "TH-TX")]
+    await district.send_document("ds.csv", csv_file(rows))
+    progress = await district.expect("Đang kiểm tra")
+    await telegram.wait_until(lambda: progress.has_button("✅ Áp dụng"))
+    assert "Ngừng (không còn trong tệp): Phạm Thị Phòng." in progress.shown
+    assert "Bạn không có trong tệp này: nếu áp dụng, bạn sẽ bị ngừng" in progress.shown
