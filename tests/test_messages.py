@@ -31,7 +31,7 @@ from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
 from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
-from storage.roster import RosterChanges
+from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
 from storage.round_progress import PersonAnswer, UnitAnswers
 from storage.unit_tree import UnitEntry
@@ -42,6 +42,17 @@ CHANGES = RosterChanges(
     units_added=("T1",),
     people_added=(PersonSpec("A", "0912000001", "teacher", "T1", 2),),
     people_deactivated=tuple(f"Người {i}" for i in range(12)),
+    phone_changes=(
+        PhoneChange(
+            7,
+            PersonSpec("<Lan & Hoa>", "0987000001", "teacher", "T1", 3),
+            "0912000002",
+            "Trường <A>",
+            registered=True,
+        ),
+    ),
+    same_names=(SameName("<Lan & Hoa>", "Trường <A>", existing=2, rows=1),),
+    scope="Phòng <GD>",
 )
 DEADLINE = datetime(2024, 1, 25, 16, 59, tzinfo=UTC)
 ROUNDS = (Round("Sơ kết", "unit", DEADLINE, "review", 1),)
@@ -197,7 +208,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
     "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
     "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
-    "roster_changes": {"changes": CHANGES, "applied": False},
+    "roster_changes": {"changes": CHANGES, "applied": False, "you_leave": True},
+    "roster_menu": {"scope": PERSON},
     "roster_wrong_type": {"file_name": "a.jpg"},
     "roster_too_big": {"limit_mb": 20},
     "roster_checking": {"file_name": "a.csv"},
@@ -255,7 +267,7 @@ def test_escaping_and_plain_text() -> None:
 
 
 def test_long_lists_are_shortened() -> None:
-    text = render_text("roster_changes", changes=CHANGES, applied=False)
+    text = render_text("roster_changes", changes=CHANGES, applied=False, you_leave=False)
     assert "Người 9" in text and "Người 10" not in text and "… và 2 người khác" in text
 
 
