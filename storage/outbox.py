@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.text import name_order_key, vietnamese_key
+from storage.ordering import UnitOrder, read_unit_order
 
 BROADCAST_KINDS = ("campaign", "announcement", "reminder")
 
@@ -271,17 +271,20 @@ async def broadcast_counts(db: Database, broadcast_id: int) -> BroadcastCounts:
 
 
 async def failures_by_unit(db: Database, broadcast_id: int) -> list[Failure]:
-    """Failed and blocked recipients, by unit name, then in Vietnamese name order."""
-    rows = await _read(
-        db,
-        "SELECT u.name AS unit_name, p.full_name, o.status, o.error FROM outbox o"
-        " JOIN people p ON p.id = o.person_id JOIN units u ON u.id = p.unit_id"
-        " WHERE o.broadcast_id = ? AND o.status IN ('failed', 'blocked')",
-        (broadcast_id,),
-    )
-    failures = [Failure(r["unit_name"], r["full_name"], r["status"], r["error"]) for r in rows]
-    failures.sort(key=lambda f: (vietnamese_key(f.unit_name), name_order_key(f.full_name)))
-    return failures
+    """Failed and blocked recipients, units in unit-tree order, people by given name."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute(
+            "SELECT u.name AS unit_name, p.full_name, o.status, o.error, u.id FROM outbox o"
+            " JOIN people p ON p.id = o.person_id JOIN units u ON u.id = p.unit_id"
+            " WHERE o.broadcast_id = ? AND o.status IN ('failed', 'blocked')",
+            (broadcast_id,),
+        ).fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    ranked = order.sort_people(rows, lambda r: r["id"], lambda r: r["full_name"])
+    return [Failure(r["unit_name"], r["full_name"], r["status"], r["error"]) for r in ranked]
 
 
 async def open_broadcasts(db: Database) -> list[OpenBroadcast]:

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from storage.db import Database
 from storage.models import Person, Role
+from storage.ordering import read_unit_order
 
 _PERSON_SELECT = """
     SELECT p.id, p.full_name, p.phone, p.role, p.unit_id, u.code AS unit_code,
@@ -147,12 +148,15 @@ class Invite:
 
 
 async def invites_for_roster(db: Database, now: datetime) -> list[Invite]:
-    """One row per active person, creating a live code for everyone not yet registered."""
+    """One row per active person, creating a live code for everyone not yet registered; units
+    in unit-tree order, people by given name within a unit."""
 
     def work(conn: sqlite3.Connection) -> tuple[list[Person], dict[int, str]]:
-        people = [
-            person_from_row(row) for row in conn.execute(_PERSON_SELECT + " WHERE p.active = 1")
-        ]
+        people = read_unit_order(conn).sort_people(
+            (person_from_row(row) for row in conn.execute(_PERSON_SELECT + " WHERE p.active = 1")),
+            lambda p: p.unit_id,
+            lambda p: p.full_name,
+        )
         live = {
             row["person_id"]: row["code"]
             for row in conn.execute(

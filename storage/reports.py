@@ -12,6 +12,7 @@ from typing import Any
 from storage.db import Database
 from storage.drafts import read_draft, remove_draft
 from storage.models import Person
+from storage.ordering import UnitOrder, read_unit_order
 
 
 @dataclass(frozen=True)
@@ -438,20 +439,27 @@ class SubmittedEntry:
 async def submitted_for_round(
     db: Database, round_id: int, scope: set[int] | None
 ) -> list[SubmittedEntry]:
-    """Submitted reports of a round within the scope (None: all), late ones first."""
-    rows = await db.fetchall(
-        "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id, s.submitted_at,"
-        " s.late FROM submissions s JOIN units u ON u.id = s.unit_id"
-        " JOIN people p ON p.id = s.author_id"
-        " WHERE s.round_id = ? AND s.status = 'submitted' ORDER BY s.late DESC, u.name",
-        (round_id,),
-    )
-    return [
+    """Submitted reports of a round within the scope (None: all): units in unit-tree order,
+    then by the author's given name (late ones carry their mark, in their place)."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute(
+            "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id, s.submitted_at,"
+            " s.late FROM submissions s JOIN units u ON u.id = s.unit_id"
+            " JOIN people p ON p.id = s.author_id"
+            " WHERE s.round_id = ? AND s.status = 'submitted'",
+            (round_id,),
+        ).fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    entries = [
         SubmittedEntry(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]),
                        bool(r[7]))
         for r in rows
         if scope is None or r[1] in scope
     ]  # fmt: skip
+    return order.sort_people(entries, lambda e: e.unit_id, lambda e: e.author)
 
 
 async def author_of(db: Database, submission_id: int) -> SubmittedEntry | None:

@@ -17,8 +17,9 @@ from operator import itemgetter
 from typing import Any
 
 from storage.db import Database
+from storage.ordering import UnitOrder, read_unit_order
 from storage.roster_file import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
-from storage.text import clean, vietnamese_key
+from storage.text import clean
 
 
 @dataclass(frozen=True)
@@ -476,18 +477,25 @@ class RosterExportRow:
 
 
 async def export_rows(db: Database) -> list[RosterExportRow]:
-    """Active people, plus one row for each active unit nobody belongs to, in file order."""
-    rows = await db.fetchall(
-        "SELECT u.code, u.name, parent.code AS parent_code,"
-        "       COALESCE(p.full_name, '') AS full_name, COALESCE(p.role, '') AS role,"
-        "       COALESCE(p.phone, '') AS phone, u.id"
-        " FROM units u"
-        " LEFT JOIN units parent ON parent.id = u.parent_id"
-        " LEFT JOIN people p ON p.unit_id = u.id AND p.active = 1"
-        " WHERE u.active = 1"
-        " ORDER BY u.id, p.id"
+    """Active people, plus one row for each active unit nobody belongs to: units in unit-tree
+    order (a parent before its children, as a re-import needs), people by given name."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute(
+            "SELECT u.code, u.name, parent.code AS parent_code,"
+            "       COALESCE(p.full_name, '') AS full_name, COALESCE(p.role, '') AS role,"
+            "       COALESCE(p.phone, '') AS phone, u.id"
+            " FROM units u"
+            " LEFT JOIN units parent ON parent.id = u.parent_id"
+            " LEFT JOIN people p ON p.unit_id = u.id AND p.active = 1"
+            " WHERE u.active = 1"
+        ).fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    return order.sort_people(
+        (RosterExportRow(*row) for row in rows), lambda r: r.unit_id or 0, lambda r: r.full_name
     )
-    return [RosterExportRow(*row) for row in rows]
 
 
 async def units_by_code(db: Database, codes: list[str]) -> dict[str, int]:
@@ -503,10 +511,15 @@ async def units_by_code(db: Database, codes: list[str]) -> dict[str, int]:
 
 
 async def unit_names(db: Database, scope: set[int] | None) -> list[tuple[str, str]]:
-    """(code, name) of active units in the scope (None: all), in name order."""
-    rows = await db.fetchall("SELECT id, code, name FROM units WHERE active = 1")
-    chosen = [(row[1], row[2]) for row in rows if scope is None or row[0] in scope]
-    return sorted(chosen, key=lambda pair: vietnamese_key(pair[1]))
+    """(code, name) of active units in the scope (None: all), in unit-tree order."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute("SELECT id, code, name FROM units WHERE active = 1").fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    chosen = [row for row in rows if scope is None or row[0] in scope]
+    return [(row[1], row[2]) for row in order.sort(chosen, lambda row: row[0])]
 
 
 async def top_unit_ids(db: Database) -> list[int]:

@@ -33,7 +33,7 @@ from storage.outbox import BroadcastCounts, Failure
 from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
-from storage.round_progress import PersonAnswer, UnitAnswers
+from storage.round_progress import Expected, State, UnitAnswers
 from storage.unit_tree import UnitEntry
 
 PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
@@ -72,7 +72,7 @@ SPEC = CampaignSpec(
     document_path=None,
     rounds=ROUNDS,
 )
-UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0)
+UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0, 3)
 NUMBER_QUESTION = Question("so", "Số học sinh", QuestionType.NUMBER, minimum=0, integer=True)
 FORM_ISSUES = [
     FormIssue("bad_type", 7, {"value": "<Lan & Hoa>"}),
@@ -175,12 +175,29 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)], "tasks": [TASK]},
     "progress_round": {
         "round": ROUNDS[0],
-        "units": [UnitAnswers(1, "Trường <A>", 4, 3, 1), UnitAnswers(2, "Trường B", 2, 0, 0)],
-        "people": [PersonAnswer("<Lan & Hoa>", "submitted", True), PersonAnswer("B", None, False)],
+        "units": [
+            UnitAnswers(1, "Trường <A>", 4, 3, 1, 1),
+            UnitAnswers(2, "Trường B", 2, 0, 0, 1, 1, 0),
+            UnitAnswers(3, "Trường C", 0, 0, 0, no_principal=True),
+        ],
+        "people": [
+            Expected(1, "Trường <A>", "<Lan & Hoa>", State.ANSWERED, True),
+            Expected(1, "Trường <A>", "B", State.UNREGISTERED),
+        ],
         "shown": 30,
         "now": DEADLINE,
         "closed": True,
     },
+    "progress_names": {
+        "round": ROUND_INFO,
+        "groups": [
+            ("Trường <A>", [Expected(1, "Trường <A>", "<Lan & Hoa>", State.UNREGISTERED)]),
+            ("Trường B", [Expected(2, "Trường B", "", State.NO_PRINCIPAL)]),
+        ],
+        "total": 5,
+        "hidden": 3,
+    },
+    "progress_names_none": {"round": ROUND_INFO},
     "round_close_confirm": {"round": ROUND_INFO},
     "round_closed": {"round": ROUND_INFO},
     "round_reopened": {"round": ROUND_INFO},

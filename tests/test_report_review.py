@@ -25,8 +25,8 @@ async def test_return_for_additions_and_resubmit(bot: RunningBot, telegram: Fake
     office = telegram.user(6001)  # Lê Văn Sở, the Sở's office
     await office.send("/tiendo")
     await office.expect("Phát động")
-    round_message = await office.expect("Đã nộp 1 / 4")
-    assert "Trường THCS Tân Phú: 1/2" in round_message.shown
+    round_message = await office.expect("Đã nộp 1 / 5")  # Đỗ Thị Bình has not registered
+    assert "Trường THCS Tân Phú: 1/3" in round_message.shown
     await office.press("📋 Xem, yêu cầu bổ sung", round_message)
     listing = await office.expect("1 báo cáo đã nộp")
     await office.press(listing.buttons()[0][0], listing)
@@ -42,7 +42,7 @@ async def test_return_for_additions_and_resubmit(bot: RunningBot, telegram: Fake
     assert "Bổ sung ảnh buổi sơ kết" in notice.shown
     await office.send("/tiendo")
     await office.expect("Phát động")
-    await office.expect("Đã nộp 0 / 4")  # returned counts as not answered
+    await office.expect("Đã nộp 0 / 5")  # returned counts as not answered
 
     await teacher.press("✏️ Bổ sung báo cáo", notice)
     await teacher.expect("đề nghị bổ sung")
@@ -65,11 +65,13 @@ async def test_principal_sees_who_answered(bot: RunningBot, telegram: FakeTelegr
     principal = telegram.user(6101)  # Nguyễn Thị Lan, THCS Tân Phú
     await principal.send("/tiendo")
     await principal.expect("Phát động")
-    staff = await principal.expect("Đã nộp 1 / 2")
+    staff = await principal.expect("Đã nộp 1 / 3")
     assert "✅ Trần Văn Ân" in staff.shown
     assert "⏳ Nguyễn Thị Lan (chưa nộp)" in staff.shown
+    assert "❔ Đỗ Thị Bình (chưa đăng ký)" in staff.shown
     assert "Tân Xuân" not in staff.shown
-    assert staff.buttons() == []  # a principal does not send reports back
+    # A principal does not send reports back; she may list who is missing.
+    assert staff.buttons() == [["👥 Ai chưa nộp, chưa đăng ký"]]
     teacher = telegram.user(6104)
     await teacher.send("/tiendo")
     mine = await teacher.expect("Các kế hoạch bạn đã nhận")
