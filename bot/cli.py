@@ -73,7 +73,7 @@ async def _roster_import(config: Config, path: Path) -> int:
         return EXIT_INVALID
     finally:
         await db.close()
-    print(_text("roster_changes", changes=changes, applied=True))
+    print(_text("roster_changes", changes=changes, applied=True, you_leave=False))
     return EXIT_OK
 
 

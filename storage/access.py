@@ -49,8 +49,24 @@ async def may_access(db: Database, actor: Actor, unit_id: int) -> bool:
 
 
 async def may_manage_roster(db: Database, actor: Actor) -> bool:
-    """A roster file replaces the whole roster, so only an office whose scope is every unit
-    (the office of a top unit, or an OFFICE_ADMIN_IDS admin) may import one."""
+    """Import a roster file: any office person (for its own unit and everything under it, see
+    `roster_import_unit`) and every OFFICE_ADMIN_IDS admin."""
+    return actor.role == "office"
+
+
+async def roster_import_unit(db: Database, actor: Actor) -> int | None:
+    """The unit whose subtree this office's roster file may change; None means the whole
+    roster (an OFFICE_ADMIN_IDS admin, or the office of a top unit). Ask `may_manage_roster`
+    first."""
+    if await _is_top_office(db, actor):
+        return None
+    assert actor.person is not None
+    return actor.person.unit_id
+
+
+async def _is_top_office(db: Database, actor: Actor) -> bool:
+    """An OFFICE_ADMIN_IDS admin, or the office of a unit with no parent (its scope is every
+    unit)."""
     if actor.is_admin:
         return True
     person = actor.person
@@ -68,5 +84,5 @@ async def may_manage_campaign(db: Database, actor: Actor, issuer_unit_id: int | 
     if actor.role != "office":
         return False
     if issuer_unit_id is None:
-        return await may_manage_roster(db, actor)
+        return await _is_top_office(db, actor)
     return await may_access(db, actor, issuer_unit_id)

@@ -109,6 +109,40 @@ async def resolve_audience(
     return Audience(frozenset(chosen), tuple(people))
 
 
+def answers_rounds(role: str, kinds: Iterable[str]) -> bool:
+    """Does someone of this role have something to answer among rounds of these kinds? A
+    per-unit round is the principal's; a per-person round is everyone's."""
+    return any(kind != "unit" or role == "principal" for kind in kinds)
+
+
+def recipient_payload(payload: dict[str, Any], answers: bool) -> dict[str, Any]:
+    """The payload as one recipient gets it. A campaign payload may carry `keyboards`: the
+    buttons of those who have rounds to answer (`answer`) and of those who only read (`read`)."""
+    keyboards = payload.get("keyboards")
+    if not keyboards:
+        return payload
+    return {**payload, "buttons": keyboards["answer" if answers else "read"]}
+
+
+def _row_payloads(
+    payload: dict[str, Any], people: Sequence[Person], kinds: Sequence[str]
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """The broadcast's payload (the keyboard most recipients get) and a payload of their own
+    for the others, so each recipient gets the right keyboard without a copy per row."""
+    if not payload.get("keyboards"):
+        return payload, {}
+    answering = {p.id for p in people if answers_rounds(p.role, kinds)}
+    most_answer = 2 * len(answering) >= len(people)
+    shared = recipient_payload(payload, most_answer)
+    own = {
+        p.id: {k: v for k, v in recipient_payload(payload, not most_answer).items()
+               if k != "keyboards"}
+        for p in people
+        if (p.id in answering) != most_answer
+    }  # fmt: skip
+    return shared, own
+
+
 async def launch_campaign(
     db: Database,
     spec: CampaignSpec,
@@ -120,25 +154,31 @@ async def launch_campaign(
     now: datetime,
 ) -> tuple[int, int, Audience]:
     """Store the campaign, its rounds and one outbox row per registered recipient, in one
-    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive; it runs
+    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive (with
+    `keyboards`, each recipient gets the one for their role: see `recipient_payload`); it runs
     inside that transaction, in the database thread, so it must not touch the event loop."""
     audience = await resolve_audience(
         db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
 
+    recipients = [p for p in audience.registered if p.telegram_id]
+    kinds = [r.kind for r in spec.rounds]
+
     def work(conn: sqlite3.Connection) -> tuple[int, int]:
         campaign_id = _insert_campaign(conn, spec, created_by, now)
         rounds = _insert_rounds(conn, campaign_id, spec.rounds)
+        payload, own = _row_payloads(payload_for(campaign_id, rounds), recipients, kinds)
         broadcast_id = enqueue_broadcast(
             conn,
             kind="campaign",
             campaign_id=campaign_id,
-            payload=payload_for(campaign_id, rounds),
+            payload=payload,
             created_by=created_by,
             progress_chat_id=progress_chat_id,
             progress_message_id=progress_message_id,
-            recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
+            recipients=[(p.id, p.telegram_id) for p in recipients if p.telegram_id],
             now=now,
+            row_payloads=own,
         )
         return campaign_id, broadcast_id
 
@@ -388,11 +428,12 @@ async def deliver_to_newcomer(db: Database, person: Person, now: datetime) -> in
         )
         if person.id not in {member.id for member in audience.people}:
             continue
+        answers = answers_rounds(person.role, [r.kind for r in campaign.rounds])
         await create_broadcast(
             db,
             kind="campaign",
             campaign_id=campaign_id,
-            payload=json.loads(payload),
+            payload=recipient_payload(json.loads(payload), answers),
             created_by=None,
             progress_chat_id=None,
             progress_message_id=None,

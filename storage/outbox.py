@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,9 +93,12 @@ def enqueue_broadcast(
     progress_message_id: int | None,
     recipients: Sequence[tuple[int, int]],
     now: datetime,
+    row_payloads: Mapping[int, dict[str, Any]] | None = None,
 ) -> int:
     """Insert a broadcast and one pending row per (person_id, chat_id), inside the caller's
-    transaction (so a campaign and its broadcast commit together). Returns the broadcast id."""
+    transaction (so a campaign and its broadcast commit together). Returns the broadcast id.
+    `row_payloads` (by person id) gives a recipient a payload of their own instead of the
+    broadcast's."""
     if kind not in BROADCAST_KINDS:
         raise ValueError(f"unknown broadcast kind {kind!r}")
     cursor = conn.execute(
@@ -114,9 +117,11 @@ def enqueue_broadcast(
     broadcast_id = cursor.lastrowid
     assert broadcast_id is not None
     stamp = _stamp(now)
+    own = {k: json.dumps(v, ensure_ascii=False) for k, v in (row_payloads or {}).items()}
     conn.executemany(
-        "INSERT INTO outbox (broadcast_id, person_id, chat_id, updated_at) VALUES (?, ?, ?, ?)",
-        [(broadcast_id, person_id, chat_id, stamp) for person_id, chat_id in recipients],
+        "INSERT INTO outbox (broadcast_id, person_id, chat_id, payload, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(broadcast_id, person, chat, own.get(person), stamp) for person, chat in recipients],
     )
     return broadcast_id
 

@@ -24,6 +24,21 @@ TEMPLATE_ROWS = (
 )  # fmt: skip
 
 
+def template_rows(unit: tuple[str, str] | None = None) -> tuple[RosterExportRow, ...]:
+    """The blank template; for a Phòng office (`unit`: its code and name) the example school
+    hangs from that unit, so the template itself is a file the office may import."""
+    if unit is None:
+        return TEMPLATE_ROWS
+    code, name = unit
+    return (
+        RosterExportRow(code, name, None, "", "", ""),
+        *(
+            RosterExportRow(row.unit_code, row.unit_name, code, row.full_name, row.role, row.phone)
+            for row in TEMPLATE_ROWS[1:]
+        ),
+    )
+
+
 def _roster_table(rows: Iterable[RosterExportRow]) -> list[Sequence[str]]:
     table: list[Sequence[str]] = [EXPORT_HEADERS]
     for row in rows:

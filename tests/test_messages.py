@@ -31,9 +31,10 @@ from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
 from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
-from storage.roster import RosterChanges
+from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
 from storage.round_progress import PersonAnswer, UnitAnswers
+from storage.unit_tree import UnitEntry
 
 PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
 COMMANDS = [{"name": "help", "description": "Hướng dẫn"}]
@@ -41,6 +42,17 @@ CHANGES = RosterChanges(
     units_added=("T1",),
     people_added=(PersonSpec("A", "0912000001", "teacher", "T1", 2),),
     people_deactivated=tuple(f"Người {i}" for i in range(12)),
+    phone_changes=(
+        PhoneChange(
+            7,
+            PersonSpec("<Lan & Hoa>", "0987000001", "teacher", "T1", 3),
+            "0912000002",
+            "Trường <A>",
+            registered=True,
+        ),
+    ),
+    same_names=(SameName("<Lan & Hoa>", "Trường <A>", existing=2, rows=1),),
+    scope="Phòng <GD>",
 )
 DEADLINE = datetime(2024, 1, 25, 16, 59, tzinfo=UTC)
 ROUNDS = (Round("Sơ kết", "unit", DEADLINE, "review", 1),)
@@ -135,11 +147,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ack_done": {"when": DEADLINE},
     "ack_already": {"when": DEADLINE},
     "announce_ask_text": {"title": "Kế hoạch"},
-    "announcement": {"draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>")},
-    "campaign_message": {"spec": SPEC, "rounds": ROUNDS},
-    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS},
+    "announcement": {
+        "draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>"),
+        "unit": "Phòng <GD>",
+        "person": "<Lan & Hoa>",
+    },
+    "campaign_message": {"spec": SPEC, "rounds": ROUNDS, "issuer": "Sở <GD>"},
+    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS, "issuer": None},
     "input_bad_date": {"text": "abc", "now": DEADLINE},
-    "input_bad_deadline": {"text": "abc"},
+    "input_bad_deadline": {"text": "abc", "now": DEADLINE},
+    "input_bad_period": {"text": "abc", "now": DEADLINE},
+    "launch_ask_period": {"now": DEADLINE},
+    "launch_expect_deadline": {"now": DEADLINE},
     "input_bad_time": {"text": "25:00"},
     "input_deadline_past": {"deadline": DEADLINE, "now": DEADLINE},
     "input_impossible_date": {"text": "31/02/2025"},
@@ -149,14 +168,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "input_too_long": {"maximum": 200, "length": 10_000},
     "input_too_many_targets": {"limit": 20},
     "input_too_short": {"minimum": 3},
-    "launch_ask_round_deadline": {"name": "Sơ kết"},
+    "launch_ask_round_deadline": {"name": "Sơ kết", "now": DEADLINE},
     "launch_ask_round_kind": {"name": "Sơ kết"},
     "launch_ask_round_more": {"rounds": ROUNDS},
-    "launch_ask_units": {"units": [("T1", "Trường <1>")], "more": 3},
+    "launch_ask_units": {
+        "shown": [UnitEntry(1, "T1", "Trường <1>", 1)],
+        "page": 1,
+        "pages": 3,
+        "found": 17,
+        "query": "<tân>",
+        "chosen": [UnitEntry(i, f"T{i}", f"Trường <{i}>", 1) for i in range(7)],
+        "added": ["Trường <1>"],
+    },
+    "launch_units_not_found": {"query": "<Lan & Hoa>"},
     "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
     "launch_preview_count": {
-        "audience": Audience(frozenset({1}), (PERSON,)),
+        "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
+        "answering": 1,
     },
     "progress_campaign": {
         "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
@@ -201,7 +230,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
     "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
     "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
-    "roster_changes": {"changes": CHANGES, "applied": False},
+    "roster_changes": {"changes": CHANGES, "applied": False, "you_leave": True},
+    "roster_menu": {"scope": PERSON},
     "roster_wrong_type": {"file_name": "a.jpg"},
     "roster_too_big": {"limit_mb": 20},
     "roster_checking": {"file_name": "a.csv"},
@@ -259,7 +289,7 @@ def test_escaping_and_plain_text() -> None:
 
 
 def test_long_lists_are_shortened() -> None:
-    text = render_text("roster_changes", changes=CHANGES, applied=False)
+    text = render_text("roster_changes", changes=CHANGES, applied=False, you_leave=False)
     assert "Người 9" in text and "Người 10" not in text and "… và 2 người khác" in text
 
 
