@@ -30,7 +30,7 @@ from storage.campaigns import (
 from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
-from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
+from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
 from storage.round_progress import Expected, State, UnitAnswers
@@ -85,6 +85,7 @@ SUBMISSION = Submission(
 )
 TASK = Task(ROUND_INFO, SUBMISSION)
 ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
+EVIDENCE = Evidence(1, "file-1", "<Lan & Hoa>.pdf", "application/pdf", 10, None, "document")
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
 SAMPLES: dict[str, dict[str, Any]] = {
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
@@ -98,6 +99,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "current": "1.240",
         "intro": ROUND_INFO,
         "form": builtin_form("review"),
+        "now": DEADLINE,
     },
     "answer_too_many_files": {"limit": 10},
     "answer_file_received": {"name": "anh <1>.jpg", "count": 2},
@@ -107,12 +109,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "lines": [(QUESTION, "1.240"), (QUESTION, None)],
         "late": True,
         "submission": SUBMISSION,
+        "now": DEADLINE,
     },
+    "report_sent": {
+        "editing": True,
+        "round": ROUND_INFO,
+        "lines": [(QUESTION, "1.240"), (QUESTION, None)],
+        "submission": SUBMISSION,
+        "now": DEADLINE,
+    },
+    "report_no_rounds": {"principal_rounds": [ROUND_INFO], "campaign": True},
+    "report_comeback_notice": {
+        "round": ROUND_INFO,
+        "person": PERSON,
+        "changes": [(QUESTION, "<Lan & Hoa>", "12"), (QUESTION, "—", "x" * 500)],
+        "shown": 1,
+    },
+    "answer_files_removed": {"count": 2},
+    "review_evidence_caption": {"evidence": EVIDENCE, "round": ROUND_INFO, "entry": ENTRY},
+    "review_evidence_failed": {"evidence": EVIDENCE},
     "report_missing": {"missing": ["Kết quả"]},
     "report_receipt": {"round": ROUND_INFO, "receipt": Receipt(2, DEADLINE, True, True)},
-    "answer_empty": {"question": NUMBER_QUESTION},
+    "answer_empty": {"question": NUMBER_QUESTION, "now": DEADLINE},
     "answer_too_long": {"length": 10_000, "maximum": 2000},
-    "answer_not_number": {"text": "<Lan & Hoa>", "question": NUMBER_QUESTION},
+    "answer_not_number": {"text": "<Lan & Hoa>", "question": NUMBER_QUESTION, "now": DEADLINE},
     "answer_not_integer": {"text": "2,5"},
     "answer_number_range": {"value": -5, "minimum": 0, "maximum": 1240},
     "answer_not_percent": {"text": "<Lan & Hoa>"},
@@ -203,7 +223,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "round_reopened": {"round": ROUND_INFO},
     "round_already_closed": {"round": ROUND_INFO},
     "round_already_open": {"round": ROUND_INFO},
-    "report_returned_notice": {"round": ROUND_INFO, "reason": "Thiếu <ảnh>"},
+    "report_returned_notice": {"round": ROUND_INFO, "reason": "Thiếu <ảnh>", "office": PERSON},
     "review_ask_reason": {"entry": ENTRY},
     "review_list": {"round": ROUND_INFO, "count": 40, "shown": 30},
     "review_report": {
@@ -211,6 +231,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "entry": ENTRY,
         "lines": [(QUESTION, "1.240")],
         "submission": SUBMISSION,
+        "files": 41,
+        "shown_files": 40,
     },
     "review_returned": {"entry": ENTRY},
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
@@ -336,3 +358,10 @@ def test_example_dates_come_from_the_current_school_year() -> None:
     assert february.deadline == date(2027, 5, 31)
     july = examples(datetime(2027, 7, 1, 3, 0, tzinfo=UTC))
     assert july.year_start == date(2027, 9, 5) and july.deadline == date(2028, 1, 15)
+
+
+def test_round_buttons_cut_names_at_a_word() -> None:
+    title = "Phong trào thi đua Dạy tốt, học tốt năm học 2026-2027"
+    info = RoundInfo(1, 1, title, "Sơ kết học kỳ I", "unit", DEADLINE, "review", None, False)
+    text = label("report_task", task=Task(info), now=DEADLINE)
+    assert text == "🆕 Sơ kết học kỳ I · Phong trào thi đua Dạy tốt… · hạn 25/01/2024"
