@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
+from bot.profile import publish_profile
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
@@ -115,6 +116,8 @@ def _opener(database: SharedDatabase) -> StorageHook:
             services.db, rate=services.config.broadcast_rate, clock=services.clock
         )
         services.sender.start(application)
+        # What a person sees before /start; a failure only logs a warning.
+        await publish_profile(application.bot)
 
     return open_storage
 

@@ -194,7 +194,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "cli_exported": {"count": 3, "path": "a.csv"},
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
-    "cli_username_failed": {"error": "x"},
+    "cli_telegram_failed": {"problem": "network", "url": "http://x/bot", "detail": "<x>"},
     "cli_read_failed": {"path": "a", "error": "x"},
     "broadcast_progress": {
         "title": "<Lan & Hoa>",
