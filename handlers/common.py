@@ -184,6 +184,14 @@ async def show_commands(context: BotContext, chat_id: int, role: Role | None) ->
         log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
 
 
+async def refuse_stranger(update: Update) -> None:
+    """Someone the bot does not know: how to register, and their Telegram user id."""
+    user = update.effective_user
+    await reply(
+        update, "not_registered", user_id=user.id if user else 0, reply_markup=contact_keyboard()
+    )
+
+
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
@@ -196,7 +204,7 @@ def require_role(*roles: Role) -> Callable[[H], H]:
         async def guarded(update: Update, context: BotContext) -> Any:
             actor = await current_actor(update, context)
             if actor is None or not actor.registered:
-                await reply(update, "not_registered", reply_markup=contact_keyboard())
+                await refuse_stranger(update)
                 return None
             if actor.role not in roles:
                 message = incoming(update)

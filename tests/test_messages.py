@@ -18,6 +18,7 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.access import OfficeContact
 from storage.campaigns import (
     Audience,
     Campaign,
@@ -170,9 +171,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},
-    "registration_not_found": {"phone": "0912000001"},
+    "registration_not_found": {"phone": "0912000001", "user_id": 1001},
+    "registration_ask_contact": {"user_id": 1001, "first_run": True},
+    "not_registered": {"user_id": 1001},
     "registration_bad_phone": {"phone": "abc"},
-    "registration_inactive": {"person": PERSON},
+    "registration_inactive": {
+        "person": PERSON,
+        "office": OfficeContact("Phòng <GD>", ("Phạm Thị Phòng", "Lê Văn Sở")),
+    },
     "registration_person_taken": {"person": PERSON},
     "help": {"person": PERSON, "role": "office", "commands": COMMANDS},
     "not_allowed": {"command": "danhsach", "roles": ["office"]},
@@ -231,9 +237,10 @@ def test_missing_variable_fails_loudly() -> None:
 
 
 def test_escaping_and_plain_text() -> None:
-    html = render("registration_inactive", person=PERSON)
+    html = render("registration_inactive", person=PERSON, office=None)
     assert "&lt;Lan &amp; Hoa&gt;" in html
-    assert render_text("registration_inactive", person=PERSON).startswith("⚠️ <Lan & Hoa>")
+    text = render_text("registration_inactive", person=PERSON, office=None)
+    assert text.startswith("⚠️ <Lan & Hoa>")
 
 
 def test_long_lists_are_shortened() -> None:
