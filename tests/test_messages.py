@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.errors import Sender
 from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
@@ -182,7 +183,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration_person_taken": {"person": PERSON},
     "help": {"person": PERSON, "role": "office", "commands": COMMANDS},
     "not_allowed": {"command": "danhsach", "roles": ["office"]},
-    "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
+    "error_office": {"sender": Sender(5, PERSON, False), "what": "/start", "error": "boom <x>"},
     "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
     "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
     "roster_changes": {"changes": CHANGES, "applied": False},
