@@ -151,9 +151,12 @@ async def turn_away_removed(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != Chat.PRIVATE:
         return
+    if update.message is None and update.callback_query is None:
+        return  # edits, the person blocking the bot…: nothing to answer
     if user.id in context.config.office_admin_ids or _registering(update):
         return
     person = await person_by_telegram_id(context.db, user.id)
+    context.sender_row = (user.id, person)
     if person is None or person.active:
         return
     office = await office_contact(context.db, person.unit_id)

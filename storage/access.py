@@ -20,7 +20,11 @@ _SUBTREE = """
 
 
 async def actor_for(db: Database, telegram_id: int, admin_ids: frozenset[int]) -> Actor:
-    person = await person_by_telegram_id(db, telegram_id)
+    return actor_of(telegram_id, await person_by_telegram_id(db, telegram_id), admin_ids)
+
+
+def actor_of(telegram_id: int, person: Person | None, admin_ids: frozenset[int]) -> Actor:
+    """The Actor for an account and its roster row (someone who left the roster is nobody)."""
     if person is not None and not person.active:
         person = None
     return Actor(telegram_id=telegram_id, person=person, is_admin=telegram_id in admin_ids)
