@@ -54,6 +54,11 @@ async def people_in_units(db: Database, unit_ids: Sequence[int]) -> list[Person]
     return [person_from_row(row) for row in await db.fetchall(sql, tuple(unit_ids))]
 
 
+async def roster_is_empty(db: Database) -> bool:
+    """Nobody is on the roster yet (a new installation)."""
+    return await db.fetchone("SELECT 1 FROM people WHERE active = 1 LIMIT 1") is None
+
+
 class Registration(Enum):
     REGISTERED = "registered"
     ALREADY = "already"  # this Telegram account is already this person
@@ -121,8 +126,20 @@ def _bind(
         return RegistrationResult(Registration.ALREADY, person)
     if person.telegram_id is not None:
         return RegistrationResult(Registration.PERSON_TAKEN, person)
-    if conn.execute("SELECT 1 FROM people WHERE telegram_id = ?", (telegram_id,)).fetchone():
+    holder = conn.execute(
+        "SELECT id, active FROM people WHERE telegram_id = ?", (telegram_id,)
+    ).fetchone()
+    if holder is not None and holder["active"]:
         return RegistrationResult(Registration.ACCOUNT_TAKEN, person)
+    if holder is not None:
+        # The account was someone's who has left the roster and is now back as a new row
+        # (another unit, another phone): it becomes this person; the old row keeps its history,
+        # and flows begun as the old person are dropped.
+        conn.execute(
+            "UPDATE people SET telegram_id = NULL, updated_at = ? WHERE id = ?",
+            (now.isoformat(), holder["id"]),
+        )
+        conn.execute("DELETE FROM drafts WHERE telegram_id = ?", (telegram_id,))
     conn.execute(
         "UPDATE people SET telegram_id = ?, updated_at = ? WHERE id = ?",
         (telegram_id, now.isoformat(), person.id),

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.errors import Sender
 from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
@@ -18,6 +19,7 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.access import OfficeContact
 from storage.campaigns import (
     Audience,
     Campaign,
@@ -238,13 +240,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},
-    "registration_not_found": {"phone": "0912000001"},
+    "registration_not_found": {"phone": "0912000001", "user_id": 1001},
+    "registration_ask_contact": {"user_id": 1001, "first_run": True},
+    "not_registered": {"user_id": 1001},
     "registration_bad_phone": {"phone": "abc"},
-    "registration_inactive": {"person": PERSON},
+    "registration_inactive": {
+        "person": PERSON,
+        "office": OfficeContact("Phòng <GD>", ("Phạm Thị Phòng", "Lê Văn Sở")),
+    },
     "registration_person_taken": {"person": PERSON},
     "help": {"person": PERSON, "role": "office", "commands": COMMANDS},
     "not_allowed": {"command": "danhsach", "roles": ["office"]},
-    "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
+    "error_office": {"sender": Sender(5, PERSON, False), "what": "/start", "error": "boom <x>"},
     "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
     "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
     "roster_changes": {"changes": CHANGES, "applied": False, "you_leave": True},
@@ -263,7 +270,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "cli_exported": {"count": 3, "path": "a.csv"},
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
-    "cli_username_failed": {"error": "x"},
+    "cli_telegram_failed": {"problem": "network", "url": "http://x/bot", "detail": "<x>"},
     "cli_read_failed": {"path": "a", "error": "x"},
     "broadcast_progress": {
         "title": "<Lan & Hoa>",
@@ -300,9 +307,10 @@ def test_missing_variable_fails_loudly() -> None:
 
 
 def test_escaping_and_plain_text() -> None:
-    html = render("registration_inactive", person=PERSON)
+    html = render("registration_inactive", person=PERSON, office=None)
     assert "&lt;Lan &amp; Hoa&gt;" in html
-    assert render_text("registration_inactive", person=PERSON).startswith("⚠️ <Lan & Hoa>")
+    text = render_text("registration_inactive", person=PERSON, office=None)
+    assert text.startswith("⚠️ <Lan & Hoa>")
 
 
 def test_long_lists_are_shortened() -> None:
