@@ -146,11 +146,11 @@ async def test_launch_a_campaign(bot: RunningBot, telegram: FakeTelegram, seed: 
     await answer(office, summary, "Bước 5")
     await answer(office, "- 100% cán bộ, giáo viên tham gia\n- Trên 50% đơn vị trao học bổng",
                  "Bước 6")  # fmt: skip
-    await press(office, "Chọn đơn vị theo mã", "Nhập mã đơn vị")
-    await answer(office, "PGD-DX", "đơn vị trực thuộc")
-    roles = await press(office, "Có", "Bước 7")
-    await office.press("✅ Văn phòng", roles)  # the office does not send the plan to itself
-    await telegram.wait_until(lambda: not roles.has_button("✅ Văn phòng"))
+    roles = await press(office, "Tất cả đơn vị", "Bước 7")
+    await office.press("✅ Hiệu trưởng", roles)  # off, and on again: edits of the keyboard
+    await telegram.wait_until(lambda: roles.has_button("⬜ Hiệu trưởng"))
+    await office.press("⬜ Hiệu trưởng", roles)
+    await telegram.wait_until(lambda: roles.has_button("✅ Hiệu trưởng"))
     await press(office, "Tiếp tục ➡️", "Bước 8")
     plan = b"%PDF-1.4 ke hoach thi dua 2023-2024"
     await office.send_document("KH_thi_dua_2023-2024.pdf", plan, "application/pdf")
