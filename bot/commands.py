@@ -25,9 +25,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", ROLES),
     Command("help", ROLES),
     Command("baocao", ("principal", "teacher")),
+    Command("dienhinh", ("principal", "office")),
+    Command("hoso", ("principal",)),
     Command("tiendo", ROLES),
     Command("phatdong", ("office",)),
     Command("thongbao", ("office",)),
+    Command("duyet", ("office",)),
     Command("danhsach", ("office",)),
     Command("huy", ROLES),
 )

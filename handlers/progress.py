@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
+from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
 from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
@@ -65,6 +66,7 @@ async def show_progress(update: Update, context: BotContext) -> None:
         await _rounds(update, context, actor, campaign, audience, scope)
     if not shown:
         await reply(update, "progress_none")
+    await show_nomination_progress(update, context, actor, scope)
 
 
 async def _rounds(

@@ -1,0 +1,257 @@
+"""/hoso: a principal files their unit's award dossier (hồ sơ đề nghị khen thưởng) for the
+final round of a campaign whose office asked for one: the checklist of parts (tờ trình, biên
+bản họp xét, báo cáo thành tích kèm minh chứng) with what is still missing; a part's button
+takes its files (kept as evidence is, handlers/evidence.py), «Xong» shows the checklist again.
+Every file is saved as it arrives, so nothing is lost to /huy or a restart."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.answers import check_file
+from handlers.common import (
+    BotContext,
+    current_actor,
+    drop_flow,
+    flow_conversation,
+    incoming,
+    load_flow,
+    pressed,
+    require_role,
+    save_flow,
+    say,
+    stay,
+)
+from handlers.evidence import incoming_file, keep_file
+from handlers.inputs import InputError
+from handlers.nominations import keyboard
+from messages import label, render_text
+from storage.campaigns import campaign_visible
+from storage.dossiers import (
+    PARTS,
+    DossierRound,
+    add_dossier_file,
+    clear_dossier_part,
+    dossier_round,
+    dossier_rounds,
+    get_dossier,
+)
+from storage.forms import Question, QuestionType
+from storage.models import Actor
+
+FLOW = "hoso"
+MAX_FILES = 10  # per part
+FILES_QUESTION = Question("ho_so", "Hồ sơ", QuestionType.FILES, max_files=MAX_FILES)
+_PART_PRESS = re.compile(r"hs:p:(\d{1,12}):(\d)")
+
+
+class Step(StrEnum):
+    CHECKLIST = "checklist"
+    UPLOAD = "upload"
+
+
+@dataclass
+class DossierDraft:
+    round_id: int = 0
+    part: str = ""
+
+
+async def _rounds_for(context: BotContext, actor: Actor | None) -> list[DossierRound]:
+    """Open final rounds asking for a dossier that are meant for the principal's unit."""
+    if actor is None or actor.role != "principal" or actor.person is None:
+        return []
+    unit = actor.person.unit_id
+    return [
+        info
+        for info in await dossier_rounds(context.db)
+        if not info.closed and await campaign_visible(context.db, info.campaign_id, {unit})
+    ]
+
+
+async def _round_for(
+    context: BotContext, actor: Actor | None, round_id: int
+) -> DossierRound | None:
+    info = await dossier_round(context.db, round_id)
+    if info is None or actor is None or actor.person is None or actor.role != "principal":
+        return None
+    if not await campaign_visible(context.db, info.campaign_id, {actor.person.unit_id}):
+        return None
+    return info
+
+
+async def _alert(update: Update) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(render_text("not_allowed_short"), show_alert=True)
+
+
+@require_role("principal")
+async def start(update: Update, context: BotContext) -> Step | int:
+    actor = await current_actor(update, context)
+    rounds = await _rounds_for(context, actor)
+    if not rounds:
+        await say(update, "dossier_none")
+        return ConversationHandler.END
+    if len(rounds) == 1:
+        return await _checklist(update, context, rounds[0])
+    rows = [[(label("announce_campaign", title=info.campaign_title), f"hs:c:{info.round_id}")]
+            for info in rounds[:8]]  # fmt: skip
+    await say(update, "dossier_choose", keyboard(*rows))
+    return Step.CHECKLIST
+
+
+async def choose(update: Update, context: BotContext) -> Step | int:
+    actor = await current_actor(update, context)
+    round_id = int(pressed(update).removeprefix("hs:c:") or 0)
+    info = await _round_for(context, actor, round_id)
+    if info is None:
+        await _alert(update)
+        return ConversationHandler.END
+    return await _checklist(update, context, info)
+
+
+async def _checklist(update: Update, context: BotContext, info: DossierRound) -> Step | int:
+    actor = await current_actor(update, context)
+    if actor is None or actor.person is None:
+        return ConversationHandler.END
+    dossier = await get_dossier(context.db, info, actor.person.unit_id)
+    await save_flow(update, context, FLOW, DossierDraft(info.round_id))
+    rows = [[(label("dossier_part_button", part=part, done=bool(dossier.files.get(part))),
+              f"hs:p:{info.round_id}:{i}")] for i, part in enumerate(PARTS)]  # fmt: skip
+    rows.append([(label("dossier_close"), "hs:x")])
+    await say(update, "dossier_checklist", keyboard(*rows), dossier=dossier, info=info,
+              parts=PARTS)  # fmt: skip
+    return Step.CHECKLIST
+
+
+async def open_part(update: Update, context: BotContext) -> Step | int:
+    actor = await current_actor(update, context)
+    match = _PART_PRESS.fullmatch(pressed(update))
+    info = await _round_for(context, actor, int(match[1])) if match else None
+    if match is None or info is None or not 0 <= int(match[2]) < len(PARTS):
+        await _alert(update)
+        return ConversationHandler.END
+    if info.closed:
+        await say(update, "dossier_closed", info=info)
+        return ConversationHandler.END
+    part = PARTS[int(match[2])]
+    assert actor is not None and actor.person is not None
+    dossier = await get_dossier(context.db, info, actor.person.unit_id)
+    await save_flow(update, context, FLOW, DossierDraft(info.round_id, part))
+    await say(update, "dossier_ask_files", _upload_keyboard(bool(dossier.files.get(part))),
+              part=part, files=dossier.files.get(part, ()), limit=MAX_FILES)  # fmt: skip
+    return Step.UPLOAD
+
+
+def _upload_keyboard(has_files: bool) -> Any:
+    rows = [[(label("files_done"), "hs:done")]]
+    if has_files:
+        rows.append([(label("files_remove"), "hs:rm")])
+    return keyboard(*rows)
+
+
+async def _current(
+    update: Update, context: BotContext
+) -> tuple[DossierDraft, DossierRound] | None:
+    draft = DossierDraft(**await load_flow(update, context, FLOW))
+    actor = await current_actor(update, context)
+    info = await _round_for(context, actor, draft.round_id)
+    if info is None or draft.part not in PARTS:
+        await drop_flow(update, context, FLOW)
+        await say(update, "dossier_none")
+        return None
+    if info.closed:
+        await say(update, "dossier_closed", info=info)
+        return None
+    return draft, info
+
+
+async def on_file(update: Update, context: BotContext) -> Step | int:
+    state = await _current(update, context)
+    if state is None:
+        return ConversationHandler.END
+    draft, info = state
+    actor = await current_actor(update, context)
+    file = incoming_file(incoming(update))
+    if file is None or actor is None or actor.person is None:
+        return Step.UPLOAD
+    dossier = await get_dossier(context.db, info, actor.person.unit_id)
+    try:
+        check_file(FILES_QUESTION, file.size, file.mime_type,
+                   count=len(dossier.files.get(draft.part, ())))  # fmt: skip
+    except InputError as error:
+        await say(update, error.template, now=context.clock.now(), **error.values)
+        return Step.UPLOAD
+    evidence_id = await keep_file(context, file)
+    await add_dossier_file(context.db, info.round_id, actor.person.unit_id, draft.part,
+                           evidence_id, actor.person.id, context.clock.now())  # fmt: skip
+    dossier = await get_dossier(context.db, info, actor.person.unit_id)
+    await say(update, "answer_file_received", _upload_keyboard(True), name=file.name,
+              count=len(dossier.files.get(draft.part, ())))  # fmt: skip
+    return Step.UPLOAD
+
+
+async def on_upload_button(update: Update, context: BotContext) -> Step | int:
+    state = await _current(update, context)
+    if state is None:
+        return ConversationHandler.END
+    draft, info = state
+    actor = await current_actor(update, context)
+    if pressed(update) == "hs:rm" and actor is not None and actor.person is not None:
+        removed = await clear_dossier_part(context.db, info.round_id, actor.person.unit_id,
+                                           draft.part, context.clock.now())  # fmt: skip
+        if removed:
+            await say(update, "answer_files_removed", count=removed)
+        await say(update, "dossier_ask_files", _upload_keyboard(False), part=draft.part,
+                  files=(), limit=MAX_FILES)  # fmt: skip
+        return Step.UPLOAD
+    return await _checklist(update, context, info)
+
+
+async def close(update: Update, context: BotContext) -> int:
+    await drop_flow(update, context, FLOW)
+    await say(update, "dossier_saved")
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler[BotContext]:
+    not_command = ~filters.COMMAND
+    return flow_conversation(
+        FLOW,
+        [
+            CommandHandler("hoso", start, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(choose, pattern=r"^hs:c:\d{1,12}$"),
+            CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
+        ],
+        {
+            Step.CHECKLIST: [
+                CallbackQueryHandler(choose, pattern=r"^hs:c:\d{1,12}$"),
+                CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
+                CallbackQueryHandler(close, pattern=r"^hs:x$"),
+                MessageHandler(not_command, stay(Step.CHECKLIST, "launch_expect_button")),
+            ],
+            Step.UPLOAD: [
+                MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
+                CallbackQueryHandler(on_upload_button, pattern=r"^hs:(done|rm)$"),
+                MessageHandler(not_command, stay(Step.UPLOAD, "dossier_expect_files")),
+            ],
+        },
+        close,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [conversation()]
