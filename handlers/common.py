@@ -113,16 +113,22 @@ async def say(
     however many messages the handler sends (the old buttons stay, as history)."""
     query = update.callback_query
     if query is not None:
-        if query.id not in _ANSWERED:
-            if len(_ANSWERED) > 10_000:
-                _ANSWERED.clear()
-            _ANSWERED.add(query.id)
-            await query.answer()
+        await answer_once(update)
         if isinstance(query.message, Message):
             return await query.message.reply_html(
                 render(template, **values), reply_markup=keyboard
             )
     return await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
+
+
+async def answer_once(update: Update) -> None:
+    """Answer a button press unless something already did (Telegram takes one answer)."""
+    query = update.callback_query
+    if query is not None and query.id not in _ANSWERED:
+        if len(_ANSWERED) > 10_000:
+            _ANSWERED.clear()
+        _ANSWERED.add(query.id)
+        await query.answer()
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:

@@ -2,7 +2,8 @@
 final round of a campaign whose office asked for one: the checklist of parts (tờ trình, biên
 bản họp xét, báo cáo thành tích kèm minh chứng) with what is still missing; a part's button
 takes its files (kept as evidence is, handlers/evidence.py), «Xong» shows the checklist again.
-Every file is saved as it arrives, so nothing is lost to /huy or a restart."""
+Every file is saved as it arrives, so nothing is lost to /huy or a restart; only a part
+waiting for files is a conversation, the checklist's buttons work from anywhere."""
 
 from __future__ import annotations
 
@@ -59,7 +60,6 @@ _PART_PRESS = re.compile(r"hs:p:(\d{1,12}):(\d)")
 
 
 class Step(StrEnum):
-    CHECKLIST = "checklist"
     UPLOAD = "upload"
 
 
@@ -99,7 +99,7 @@ async def _alert(update: Update) -> None:
 
 
 @require_role("principal")
-async def start(update: Update, context: BotContext) -> Step | int:
+async def start(update: Update, context: BotContext) -> int:
     actor = await current_actor(update, context)
     rounds = await _rounds_for(context, actor)
     if not rounds:
@@ -110,10 +110,10 @@ async def start(update: Update, context: BotContext) -> Step | int:
     rows = [[(label("announce_campaign", title=info.campaign_title), f"hs:c:{info.round_id}")]
             for info in rounds[:8]]  # fmt: skip
     await say(update, "dossier_choose", keyboard(*rows))
-    return Step.CHECKLIST
+    return ConversationHandler.END
 
 
-async def choose(update: Update, context: BotContext) -> Step | int:
+async def choose(update: Update, context: BotContext) -> int:
     actor = await current_actor(update, context)
     round_id = int(pressed(update).removeprefix("hs:c:") or 0)
     info = await _round_for(context, actor, round_id)
@@ -123,18 +123,18 @@ async def choose(update: Update, context: BotContext) -> Step | int:
     return await _checklist(update, context, info)
 
 
-async def _checklist(update: Update, context: BotContext, info: DossierRound) -> Step | int:
+async def _checklist(update: Update, context: BotContext, info: DossierRound) -> int:
+    """The checklist ends the conversation: its buttons open a part from anywhere."""
     actor = await current_actor(update, context)
+    await drop_flow(update, context, FLOW)
     if actor is None or actor.person is None:
         return ConversationHandler.END
     dossier = await get_dossier(context.db, info, actor.person.unit_id)
-    await save_flow(update, context, FLOW, DossierDraft(info.round_id))
     rows = [[(label("dossier_part_button", part=part, done=bool(dossier.files.get(part))),
               f"hs:p:{info.round_id}:{i}")] for i, part in enumerate(PARTS)]  # fmt: skip
-    rows.append([(label("dossier_close"), "hs:x")])
     await say(update, "dossier_checklist", keyboard(*rows), dossier=dossier, info=info,
               parts=PARTS)  # fmt: skip
-    return Step.CHECKLIST
+    return ConversationHandler.END
 
 
 async def open_part(update: Update, context: BotContext) -> Step | int:
@@ -221,7 +221,7 @@ async def on_upload_button(update: Update, context: BotContext) -> Step | int:
     return await _checklist(update, context, info)
 
 
-async def close(update: Update, context: BotContext) -> int:
+async def cancel(update: Update, context: BotContext) -> int:
     await drop_flow(update, context, FLOW)
     await say(update, "dossier_saved")
     return ConversationHandler.END
@@ -237,19 +237,14 @@ def conversation() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
         ],
         {
-            Step.CHECKLIST: [
-                CallbackQueryHandler(choose, pattern=r"^hs:c:\d{1,12}$"),
-                CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
-                CallbackQueryHandler(close, pattern=r"^hs:x$"),
-                MessageHandler(not_command, stay(Step.CHECKLIST, "launch_expect_button")),
-            ],
             Step.UPLOAD: [
                 MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
                 CallbackQueryHandler(on_upload_button, pattern=r"^hs:(done|rm)$"),
+                CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
                 MessageHandler(not_command, stay(Step.UPLOAD, "dossier_expect_files")),
             ],
         },
-        close,
+        cancel,
     )
 
 

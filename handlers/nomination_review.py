@@ -29,6 +29,7 @@ from telegram.ext import (
 
 from handlers.common import (
     BotContext,
+    answer_once,
     current_actor,
     drop_flow,
     flow_conversation,
@@ -44,7 +45,7 @@ from handlers.evidence import send_evidence_file
 from handlers.inputs import InputError, check_length
 from handlers.nominations import (
     FIELDS,
-    card_text,
+    card_values,
     current_quarter,
     field_names,
     fits,
@@ -159,7 +160,8 @@ async def start(update: Update, context: BotContext) -> None:
 async def _show(
     update: Update, context: BotContext, actor: Actor, nomination_id: int, waiting: int = 0
 ) -> None:
-    card = await nomination_card(context.db, nomination_id)
+    scope = await scope_unit_ids(context.db, actor)
+    card = await nomination_card(context.db, nomination_id, scope)
     if card is None:
         return
     n = card.nomination
@@ -174,17 +176,8 @@ async def _show(
         rows.append([(label("nomination_files", count=len(files)), f"dy:f:{n.id}")])
     if decides and waiting > 1:
         rows.append([(label("nomination_next"), f"dy:n:{n.id}")])
-    text = card_text(card, evidence_names=[f.file_name for f in files])
-    chat = update.effective_chat
-    if chat is not None:
-        await _answer(update)
-        await context.bot.send_message(chat.id, text, reply_markup=keyboard(*rows))
-
-
-async def _answer(update: Update) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
+    values = card_values(card, evidence_names=[f.file_name for f in files])
+    await say(update, "nomination_card", keyboard(*rows), **values)
 
 
 async def on_card(update: Update, context: BotContext) -> None:
@@ -228,7 +221,7 @@ async def _send_files(update: Update, context: BotContext, nomination_id: int) -
     chat = update.effective_chat
     if card is None or chat is None:
         return
-    await _answer(update)
+    await answer_once(update)
     for evidence in await evidence_list(context.db, list(card.nomination.evidence)):
         caption = render("nomination_evidence_caption", evidence=evidence, n=card.nomination)
         await send_evidence_file(context, chat.id, evidence, caption)
@@ -452,7 +445,7 @@ async def publish_send(update: Update, context: BotContext) -> None:
     if not examples or not recipients:
         await say(update, "nomination_publish_none", quarter=quarter)
         return
-    await query.answer()
+    await answer_once(update)
     chat = update.effective_chat
     assert chat is not None
     text = await _publication(context, actor, quarter, examples)

@@ -96,8 +96,9 @@ def is_nominator(actor: Actor, nomination: Nomination) -> bool:
     )
 
 
-def card_text(card: Card, *, evidence_names: Sequence[str] = ()) -> str:
-    """The card an office reviews, its history cut (oldest entries first) to fit a message."""
+def card_values(card: Card, *, evidence_names: Sequence[str] = ()) -> dict[str, Any]:
+    """What the card an office reviews shows (template nomination_card), its history cut
+    (oldest entries first) to fit a message."""
     history = list(card.history)
 
     def values(shown: int) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def card_text(card: Card, *, evidence_names: Sequence[str] = ()) -> str:
 
     start = min(len(history), SHOWN_HISTORY)
     shown = most_that_fit(start, lambda count: fits(render("nomination_card", **values(count))))
-    return render("nomination_card", **values(shown))
+    return values(shown)
 
 
 # ---- /tiendo ---------------------------------------------------------------------------------

@@ -101,10 +101,11 @@ class Card:
     nomination: Nomination
     history: tuple[HistoryEntry, ...]
     recognized: tuple[Quarter, ...]  # approved in one of the last four quarters
-    twins: tuple[str, ...]  # units that also put this nominee forward this quarter
+    twins: tuple[str, ...]  # units in the viewer's scope that also put it forward this quarter
     reviewer_unit_id: int  # whose office decides now
     reviewer_unit_name: str
     proposed_by: tuple[str, ...] = ()  # lower levels that approved it and sent it up
+    twins_outside: int = 0  # … and units outside the viewer's scope (not named)
 
 
 @dataclass(frozen=True)
@@ -487,7 +488,7 @@ async def review_queue(db: Database, reviewers: set[int], scope: set[int] | None
     return await db.read(work)
 
 
-def _card(conn: sqlite3.Connection, nomination: Nomination) -> Card:
+def _card(conn: sqlite3.Connection, nomination: Nomination, scope: set[int] | None) -> Card:
     tree = _tree(conn)
     history = tuple(
         HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
@@ -523,25 +524,28 @@ def _card(conn: sqlite3.Connection, nomination: Nomination) -> Card:
         },
         reverse=True,
     )
-    twins = tuple(
-        r[0]
-        for r in conn.execute(
-            "SELECT u.name FROM nominations n JOIN units u ON u.id = n.unit_id"  # noqa: S608
-            f" WHERE n.year = :year AND n.quarter = :quarter AND n.status != 'withdrawn'"
-            f" AND {same} ORDER BY n.id",
-            {**values, "year": nomination.quarter.year, "quarter": nomination.quarter.number},
-        )
-    )
+    others = conn.execute(
+        "SELECT u.id, u.name FROM nominations n JOIN units u ON u.id = n.unit_id"  # noqa: S608
+        f" WHERE n.year = :year AND n.quarter = :quarter AND n.status != 'withdrawn'"
+        f" AND {same} ORDER BY n.id",
+        {**values, "year": nomination.quarter.year, "quarter": nomination.quarter.number},
+    ).fetchall()
+    twins = tuple(r[1] for r in others if scope is None or r[0] in scope)
     reviewer = tree.reviewer(nomination.review_unit_id)
     proposed = tuple(entry.unit_name or "" for entry in history if entry.event == "approved")
     return Card(nomination, history, tuple(recognized), twins, reviewer,
-                tree.names.get(reviewer, ""), proposed)  # fmt: skip
+                tree.names.get(reviewer, ""), proposed, len(others) - len(twins))  # fmt: skip
 
 
-async def nomination_card(db: Database, nomination_id: int) -> Card | None:
+async def nomination_card(
+    db: Database, nomination_id: int, scope: set[int] | None = None
+) -> Card | None:
+    """The card as someone with this scope (None: every unit) sees it: other units that put
+    the same nominee forward are named only within the scope."""
+
     def work(conn: sqlite3.Connection) -> Card | None:
         nomination = _select(conn, nomination_id)
-        return None if nomination is None else _card(conn, nomination)
+        return None if nomination is None else _card(conn, nomination, scope)
 
     return await db.read(work)
 
