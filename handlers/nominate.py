@@ -73,7 +73,7 @@ from storage.people import people_in_units
 from storage.quarters import Quarter, filing_quarters
 from storage.reports import evidence_names
 from storage.text import fold
-from storage.unit_tree import UnitEntry, unit_tree
+from storage.unit_tree import UnitEntry, unit_name, unit_tree
 
 FLOW = "dienhinh"
 PAGE_SIZE = 8
@@ -167,10 +167,7 @@ async def _save(update: Update, context: BotContext, draft: NominationDraft) -> 
 
 
 async def _unit_name(context: BotContext, unit_id: int) -> str:
-    for unit in await unit_tree(context.db):
-        if unit.id == unit_id:
-            return unit.name
-    return ""
+    return await unit_name(context.db, unit_id) or ""
 
 
 async def _may_file_for(context: BotContext, actor: Actor | None, unit_id: int) -> bool:
@@ -228,6 +225,7 @@ async def _ask(update: Update, context: BotContext, draft: NominationDraft) -> N
             for i, s in enumerate(EDITABLE)
             if s is not Step.CAMPAIGN or draft.campaigns
         ]
+        choices.append([(label("back"), "dh:keep")])  # back to the summary
         await say(update, "nomination_pick", keyboard(*choices))
         return
     values: dict[str, Any] = {"step": step.value, "draft": draft}
@@ -383,8 +381,9 @@ async def start(update: Update, context: BotContext) -> Step | int:
 async def on_resume(update: Update, context: BotContext) -> Step | int:
     draft = await _draft(update, context)
     if pressed(update) == "dh:go" and draft.step:
-        step = Step(draft.step) if draft.step != Step.RESUME else Step.KIND
-        return await _go(update, context, draft, step)
+        if draft.step in (Step.REPLACE, Step.RESUME):  # the quota may have changed since
+            return await _check_quota(update, context, draft)
+        return await _go(update, context, draft, Step(draft.step))
     await drop_flow(update, context, FLOW)
     return await _begin(update, context)
 
@@ -456,6 +455,7 @@ async def _quota_full(
     if not rows:  # nothing to replace: a finished draft is kept for when a place frees up
         if draft.complete:
             await _save(update, context, replace(draft, step=Step.REVIEW, replaces=None))
+            await say(update, "nomination_draft_kept")
         else:
             await drop_flow(update, context, FLOW)
         return ConversationHandler.END
@@ -610,15 +610,17 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     value = int(number) if number.isdigit() else 0
     if action == "back":
         return await _back(update, context, draft)
-    if action == "keep" and draft.from_review and draft.complete:
+    if action == "keep" and (draft.from_review or step is Step.PICK) and draft.complete:
         draft.from_review = False
         return await _go(update, context, draft, Step.REVIEW)
     if step is Step.UNIT and action == "up":
         draft.page = value
         return await _go(update, context, draft, step)
     if step is Step.UNIT and action == "u":
-        if not await _may_file_for(context, actor, value):
-            await say(update, "not_allowed_short")
+        if not await _may_file_for(context, actor, value):  # a forged or stale button
+            query = update.callback_query
+            if query is not None:
+                await query.answer(render_text("not_allowed_short"), show_alert=True)
             return step
         draft.unit_id = value
         return await _after_unit(update, context, draft)

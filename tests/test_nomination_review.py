@@ -244,3 +244,31 @@ async def test_progress_and_publishing(bot: RunningBot, telegram: FakeTelegram) 
     await phong.expect("Xem trước")
     await phong.expect("Phòng GD&ĐT Đồng Xoài")
     await phong.expect("Số người nhận: 6")
+
+
+async def test_a_publication_fits_one_message(bot: RunningBot, telegram: FakeTelegram) -> None:
+    """Forty approved examples with the longest summaries: one message of at most 4,096
+    characters, the rest counted."""
+    await roster(bot, telegram)
+    unit = await bot.db.fetchval("SELECT id FROM units WHERE code = 'THCS-TP'")
+    summary = "Đổi mới phương pháp dạy học, ứng dụng chuyển đổi số. " * 38
+    for index in range(40):
+        await bot.db.write(
+            "INSERT INTO nominations (unit_id, year, quarter, kind, nominee_name, nominee_key,"
+            " position, field, summary, nominated_by_telegram, status, review_unit_id,"
+            " queued_at, created_at, updated_at) VALUES (?, 2026, 3, 'individual', ?, ?,"
+            " 'Giáo viên', 'sang_kien', ?, 7101, 'approved', 1, '2026-09-05T08:00:00+00:00',"
+            " '2026-09-05T08:00:00+00:00', '2026-09-05T08:00:00+00:00')",
+            (unit, f"Giáo viên số {index + 1}", f"giaovienso{index + 1}", summary[:2000]),
+        )
+    so = telegram.user(7001)
+    await step(so, "/duyet", "Không có đề nghị nào đang chờ bạn duyệt")
+    await press(so, "📣 Nhân rộng điển hình", "chọn quý")
+    await press(so, "Quý III/2026 — 40 gương", "tới ai?")
+    await so.press("Tất cả cán bộ, giáo viên trong phạm vi")
+    await so.expect("Xem trước")
+    preview = await so.expect("GƯƠNG ĐIỂN HÌNH TIÊN TIẾN QUÝ III/2026")
+    assert len(preview.shown.encode("utf-16-le")) // 2 <= 4096
+    assert "1. Giáo viên số 1 —" in preview.shown
+    assert "gương khác." in preview.shown
+    await so.expect("Số người nhận: 10")

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from storage.db import Database
+from storage.nominations import (
+    NominationSpec,
+    file_nomination,
+    units_without_nomination,
+    withdraw_nomination,
+)
 from storage.people import register_by_phone
 from storage.quarters import Quarter, filing_quarters, quarter_of
 from storage.roster import apply_import
@@ -228,7 +235,9 @@ async def test_an_office_files_for_a_unit_in_its_scope(
     ]  # unit-tree order, nothing of Bù Đăng
     bd = await bot.db.fetchval("SELECT id FROM units WHERE code = 'TH-BD'")
     await office.press_data(f"dh:u:{bd}")
-    await office.expect("không có quyền")
+    await telegram.wait_until(lambda: bool(office.answers))
+    assert office.answers[-1].get("show_alert")
+    assert "không có quyền" in str(office.answers[-1].get("text"))
     await press(office, "⬜ › Trường TH Tân Xuân", "Đề nghị cho quý nào?")
     quarters = office.messages()[-1]
     assert quarters.buttons()[:2] == [["Quý IV/2026"], ["Quý III/2026 (vừa kết thúc)"]]
@@ -308,3 +317,34 @@ async def test_a_restart_in_the_middle_resumes(bot: RunningBot, telegram: FakeTe
     await lan.expect("Đã gửi đề nghị")
     row = await bot.db.fetchone("SELECT nominee_name, position, field FROM nominations")
     assert row is not None and tuple(row) == ("Đỗ Thị Bình", "Giáo viên chủ nhiệm", "hoc_tap")
+
+
+async def test_units_without_a_nomination_this_quarter(db: Database) -> None:
+    """What the quarter-end prompts will ask: units with a principal and no nomination (a
+    withdrawn one does not count), in tree order, each with its principals."""
+    await apply_import(db, read_roster(csv_file(TWO_DISTRICTS)), NOW)
+    units = {row[1]: row[0] for row in await db.fetchall("SELECT id, code FROM units")}
+    quarter = Quarter(2026, 3)
+
+    async def file(code: str, name: str) -> int:
+        spec = NominationSpec(units[code], quarter, "collective", None, name, "Tổ", "khac", "…")
+        filed = await file_nomination(db, spec, nominated_by=None, telegram_id=1,
+                                      default_quota=2, now=NOW)  # fmt: skip
+        assert filed.nomination_id is not None
+        return filed.nomination_id
+
+    everyone = await units_without_nomination(db, None, quarter)
+    assert [u.unit_name for u in everyone] == [
+        "Trường THCS Tân Phú", "Trường TH Tân Xuân", "Trường TH Bù Đăng"
+    ]  # fmt: skip
+    assert [p.full_name for p in everyone[0].principals] == ["Nguyễn Thị Lan"]
+    await file("THCS-TP", "Tổ Toán")
+    withdrawn = await file("TH-TX", "Tổ Văn")
+    await withdraw_nomination(db, withdrawn, person_id=None, telegram_id=1, now=NOW)
+    left = await units_without_nomination(db, None, quarter)
+    assert [u.unit_name for u in left] == ["Trường TH Tân Xuân", "Trường TH Bù Đăng"]
+    district = {units["PGD-DX"], units["THCS-TP"], units["TH-TX"]}
+    assert [u.unit_name for u in await units_without_nomination(db, district, quarter)] == [
+        "Trường TH Tân Xuân"
+    ]
+    assert len(await units_without_nomination(db, None, Quarter(2026, 4))) == 3
