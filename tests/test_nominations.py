@@ -3,7 +3,7 @@ a replacement, who may nominate whom, quarters by the bot's time zone, a restart
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from storage.db import Database
 from storage.nominations import (
@@ -13,7 +13,7 @@ from storage.nominations import (
     withdraw_nomination,
 )
 from storage.people import register_by_phone
-from storage.quarters import Quarter, filing_quarters, quarter_of
+from storage.quarters import Quarter, days_left, filing_quarters, quarter_of
 from storage.roster import apply_import
 from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
@@ -300,6 +300,10 @@ def test_quarter_arithmetic() -> None:
     assert filing_quarters(tenth, VN, office=True) == [Quarter(2026, 2), Quarter(2026, 1)]
     assert filing_quarters(eleventh, VN, office=True) == [Quarter(2026, 2)]
     assert filing_quarters(tenth, VN, office=False) == [Quarter(2026, 2)]
+    # "Ten days and three days before the quarter ends", counted on dates in the bot's zone.
+    assert days_left(datetime(2026, 6, 20, 8, 0, tzinfo=VN), VN) == 10
+    assert days_left(datetime(2026, 6, 27, 6, 59, tzinfo=VN), VN) == 3
+    assert days_left(datetime(2026, 6, 30, 17, 0, tzinfo=UTC), VN) == 91  # 01/07 in VN
 
 
 async def test_a_restart_in_the_middle_resumes(bot: RunningBot, telegram: FakeTelegram) -> None:
