@@ -754,9 +754,10 @@ async def published_before(
 ) -> list[datetime]:
     """When this office already published the quarter's examples, latest first."""
     rows = await db.fetchall(
-        "SELECT published_at FROM nomination_publications WHERE unit_id IS ? AND year = ?"
-        " AND quarter = ? ORDER BY id DESC",
-        (publisher_unit_id, quarter.year, quarter.number),
+        "SELECT published_at FROM nomination_publications"
+        " WHERE (unit_id = ? OR (unit_id IS NULL AND ? IS NULL)) AND year = ? AND quarter = ?"
+        " ORDER BY id DESC",
+        (publisher_unit_id, publisher_unit_id, quarter.year, quarter.number),
     )
     return [datetime.fromisoformat(row[0]) for row in rows]
 
