@@ -119,6 +119,12 @@ async def test_the_dossier_checklist_until_complete(
 
 async def test_a_campaign_with_its_own_quota(bot: RunningBot, telegram: FakeTelegram) -> None:
     campaign_id = await launch(bot, telegram)
+    dang = telegram.user(7301)  # a Phòng's office does not set the Sở's campaign
+    await step(dang, "/help", "hướng dẫn")
+    await dang.press_data(f"dy:cq:{campaign_id}:5")
+    await telegram.wait_until(lambda: bool(dang.answers))
+    assert dang.answers[-1].get("show_alert")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM campaign_nomination_settings") == 0
     so = telegram.user(7001)
     card = await settings(so)
     await so.press("1", card)
