@@ -35,7 +35,8 @@ from bot.clock import Clock, SystemClock
 from bot.commands import commands_for
 from bot.config import Config
 from bot.sender import OutboxSender
-from messages import label, render
+from handlers.permissions import Button
+from messages import label, render, render_text
 from storage.access import actor_for, actor_of
 from storage.db import Database
 from storage.drafts import delete_draft, load_draft, save_draft
@@ -60,6 +61,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
     # The sender's roster row as the gate read it (handlers/registration.py): one context
     # serves every handler group of an update, so current_actor need not read it again.
     sender_row: tuple[int, Person | None] | None = None
+    # The button pressed, as the gate parsed and allowed it (handlers/gate.py).
+    button: Button | None = None
 
     @property
     def services(self) -> Services:
@@ -123,6 +126,23 @@ async def say(
                 render(template, **values), reply_markup=keyboard
             )
     return await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
+
+
+async def alert(update: Update, template: str, **values: Any) -> None:
+    """Answer a button press with an alert (a refusal, a stale button): nothing is sent to
+    the chat. Only the first answer of a press counts, as in `say`."""
+    query = update.callback_query
+    if query is None or query.id in _ANSWERED:
+        return
+    _ANSWERED.add(query.id)
+    await query.answer(render_text(template, **values), show_alert=True)
+
+
+def button_of(context: BotContext) -> Button:
+    """The button pressed, parsed and allowed by the gate (handlers/gate.py)."""
+    if context.button is None:
+        raise ValueError("no button press was parsed for this update")
+    return context.button
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:
@@ -204,7 +224,9 @@ H = TypeVar("H", bound=Handler)
 
 
 def require_role(*roles: Role) -> Callable[[H], H]:
-    """Refuse, with a message, anyone who is not registered or not of these roles."""
+    """Refuse, with a message, anyone who is not registered or not of these roles. The gate
+    (handlers/gate.py) refuses them first, from its table; this is the second line, and
+    tests/test_gate.py checks that both name the same roles."""
 
     def decorate(handler: H) -> H:
         @wraps(handler)
@@ -220,6 +242,7 @@ def require_role(*roles: Role) -> Callable[[H], H]:
                 return None
             return await handler(update, context)
 
+        guarded.required_roles = roles  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate

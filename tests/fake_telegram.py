@@ -41,6 +41,7 @@ import contextlib
 import enum
 import hashlib
 import ipaddress
+import itertools
 import json
 import re
 import time
@@ -524,6 +525,7 @@ class FakeUser:
 
 
 _Handler = Callable[[JSON, dict[str, _Upload]], Awaitable[Any]]
+_CALLBACK_QUERY_IDS = itertools.count(4_000_000_000_000_001)
 
 
 class FakeTelegram:
@@ -768,7 +770,7 @@ class FakeTelegram:
 
     async def _callback_query(self, user: FakeUser, message: SentMessage, data: str) -> None:
         self._callback_seq += 1
-        query_id = str(4_000_000_000_000_000 + self._callback_seq)
+        query_id = str(next(_CALLBACK_QUERY_IDS))  # unique across servers, as Telegram's are
         self._pending_callbacks[query_id] = user
         self._push_update(
             {
