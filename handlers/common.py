@@ -168,15 +168,10 @@ async def drop_flow(update: Update, context: BotContext, flow: str) -> None:
 
 
 def pressed(update: Update) -> str:
-    """The data of the button pressed ("" when the update is not a button press)."""
+    """The data of the button pressed ("" when the update is not a button press). The gate
+    has checked it; its fields, typed and bounded, are `button_of(context)`."""
     query = update.callback_query
     return (query.data or "") if query is not None else ""
-
-
-def pressed_id(update: Update, prefix: str) -> int:
-    """The number a button's data carries after `prefix` (0 when it carries none)."""
-    rest = pressed(update).removeprefix(prefix)
-    return int(rest) if rest.isdigit() else 0
 
 
 def wake_sender(context: BotContext) -> None:
