@@ -109,6 +109,16 @@ async def current_actor(update: Update, context: BotContext) -> Actor | None:
 _ANSWERED: set[str] = set()  # callback queries already answered (Telegram takes one answer)
 
 
+def _first_answer(query_id: str) -> bool:
+    """True the first time a press is answered (then it is recorded as answered)."""
+    if query_id in _ANSWERED:
+        return False
+    if len(_ANSWERED) > 10_000:
+        _ANSWERED.clear()
+    _ANSWERED.add(query_id)
+    return True
+
+
 async def say(
     update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
 ) -> Message:
@@ -116,10 +126,7 @@ async def say(
     however many messages the handler sends (the old buttons stay, as history)."""
     query = update.callback_query
     if query is not None:
-        if query.id not in _ANSWERED:
-            if len(_ANSWERED) > 10_000:
-                _ANSWERED.clear()
-            _ANSWERED.add(query.id)
+        if _first_answer(query.id):
             await query.answer()
         if isinstance(query.message, Message):
             return await query.message.reply_html(
@@ -132,10 +139,8 @@ async def alert(update: Update, template: str, **values: Any) -> None:
     """Answer a button press with an alert (a refusal, a stale button): nothing is sent to
     the chat. Only the first answer of a press counts, as in `say`."""
     query = update.callback_query
-    if query is None or query.id in _ANSWERED:
-        return
-    _ANSWERED.add(query.id)
-    await query.answer(render_text(template, **values), show_alert=True)
+    if query is not None and _first_answer(query.id):
+        await query.answer(render_text(template, **values), show_alert=True)
 
 
 def button_of(context: BotContext) -> Button:
