@@ -391,13 +391,16 @@ _ABBREVIATIONS = ("TP.", "Tp.", "Q.", "P.", "TS.", "ThS.", "PGS.", "GS.", "BS.",
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[”\")]?\s+(?=[“\"(]?[^\W_a-zđ])")
 
 
+_LIST_NUMBER = re.compile(rf"(?:{_ROMAN}|\d{{1,2}})(?:\.\d{{1,2}})*\.")
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """A paragraph's sentences (a full stop followed by a capital or a digit ends one)."""
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_BREAK.finditer(paragraph):
         before = paragraph[start : match.start()]
-        if before.endswith(_ABBREVIATIONS) or before.endswith(("./.",)):
+        if before.endswith(_ABBREVIATIONS) or _LIST_NUMBER.fullmatch(before.strip()):
             continue
         following = paragraph[match.end() : match.end() + 1]
         if not (following.isupper() or following.isdigit() or following in '“"('):
