@@ -563,12 +563,14 @@ _NOT_PLACES = {"Kế", "Ủy", "UBND", "Sở", "Phòng", "Ban", "Hội"}
 
 
 def _unit_from_header(header: Iterable[str]) -> IssuingUnit | None:
-    lines = [line for line in header if not _HEADER_MOTTO.search(line)]
-    capitals = [
-        line
-        for line in lines
-        if _capitals(line) and not line.startswith("Số") and not _DATE_LINE.search(line)
-    ]
+    """The unit's lines stand in the header's left column, above "Số:"; the motto on the right
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", maybe wrapped over two lines) is no unit."""
+    lines: list[str] = []
+    for line in header:
+        if _HEADER_MOTTO.search(line) or _NUMBER.search(line):
+            break
+        lines.append(line)
+    capitals = [line for line in lines if _capitals(line) and not _DATE_LINE.search(line)]
     if not capitals:
         return None
     issuer = capitals[-1]
@@ -770,7 +772,27 @@ _NOT_COUNTS = re.compile(
 _YEAR_CONTEXT = re.compile(
     r"(?:năm|giai đoạn|khóa|nhiệm kỳ|số|thứ|Quận|Phường|Huyện)\s*$", re.IGNORECASE
 )
-_FUNCTION_WORDS = {"hoặc", "và", "trong", "của", "được", "có", "cho", "tại", "ở", "trên", "về"}
+# Nouns of two words counted in plans ("02 sáng kiến"); any other count takes one word.
+_COMPOUNDS = {
+    "sáng kiến",
+    "phong trào",
+    "cơ sở",
+    "học sinh",
+    "giáo viên",
+    "cán bộ",
+    "tập thể",
+    "cá nhân",
+    "đơn vị",
+    "mô hình",
+    "đề tài",
+    "công trình",
+    "sản phẩm",
+    "giờ dạy",
+    "tiết dạy",
+    "bài viết",
+    "học bổng",
+    "điển hình",
+}
 
 
 def quantities(text: str) -> tuple[Quantity, ...]:
@@ -785,10 +807,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             noun = match["noun"] or ""
             if _NOT_COUNTS.match(noun) or not noun[:1].islower() or 1900 <= value <= 2100:
                 continue
-            words = noun.split()
-            if len(words) > 1 and words[1] in _FUNCTION_WORDS:
-                words = words[:1]
-            phrase = f"{match[0]} {' '.join(words)}"
+            two_words = " ".join(noun.split()[:2])
+            phrase = f"{match[0]} {two_words if two_words in _COMPOUNDS else noun.split()[0]}"
         qualifier = dict(_QUALIFIERS).get((match["qualifier"] or "").lower())
         found.append(Quantity(value, bool(match["percent"]), qualifier, phrase))
     return tuple(found)
@@ -1012,12 +1032,14 @@ def _award_forms(document: _Document) -> tuple[AwardForm, ...]:
 
 _NUMBER_WORDS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5}
 _EACH = re.compile(
-    r"\b[Mm]ỗi\s+(?P<per>[^,;.]{2,40}?)\s+(?:được\s+)?(?:xét\s+)?"
+    r"\b(?:[Mm]ỗi\s+(?P<per>[^,;.]{2,40}?)"
+    r"|[Cc]ác\s+(?P<units>đơn vị|trường|cơ sở giáo dục|cơ quan|phòng|tổ)(?:\s+trực thuộc)?)"
+    r"\s+(?:được\s+)?(?:xét\s+)?"
     r"(?:lựa chọn|chọn|đề nghị|đề xuất|giới thiệu|bình chọn|xét chọn|xét)\b"
 )
 _NOMINEES = re.compile(
     r"(?:(?:tối đa|không quá)\s+)?(?P<count>\d{1,2}|một|hai|ba|bốn|năm)\s+"
-    r"(?P<who>tập thể|cá nhân|gương|điển hình|người)"
+    r"(?P<who>tập thể|cá nhân|gương(?: điển hình)?(?: tiên tiến)?|điển hình(?: tiên tiến)?|người)"
     r"(?:\s+(?P<joint>hoặc|và)\s+(?P<count2>\d{1,2}|một|hai|ba|bốn|năm)\s+(?:tập thể|cá nhân))?"
 )
 
@@ -1038,7 +1060,14 @@ def _quotas(document: _Document) -> tuple[Quota, ...]:
             award = _award_in((*paragraph.section, clause))
             per_quarter = bool(_QUARTERLY.search(sentence))
             quotas.append(
-                Quota(count, nominees[0], each["per"].strip(), per_quarter, award, (sentence,))
+                Quota(
+                    count,
+                    nominees[0],
+                    (each["per"] or each["units"]).strip(),
+                    per_quarter,
+                    award,
+                    (sentence,),
+                )
             )
     return tuple(quotas)
 

@@ -352,6 +352,35 @@ EXPECTED: dict[str, set[Fact]] = {
         ("dossier", "Biên bản họp Hội đồng Thi đua - Khen thưởng"),
         ("dossier", "Báo cáo thành tích có xác nhận của thủ trưởng đơn vị"),
     },
+    "style_bu_dang_2023_2024": {
+        # Written in another office's habits: abbreviations ("Phòng GDĐT huyện Bù Đăng"),
+        # "chậm nhất ngày", a date in words, targets under sub-headings, a quota for "các trường".
+        ("issuing_unit", "Phòng Giáo dục và Đào tạo huyện Bù Đăng"),
+        ("number", "45/KH-PGDĐT", "45"),
+        ("date", "Bù Đăng", PartialDate(2023, 9, 12)),
+        ("title", "Phát động phong trào thi đua năm học 2023 - 2024"),
+        ("period", PeriodKind.SCHOOL_YEAR, 2023, 2024, None, None),
+        ("target", "100% trường xây dựng kế hoạch thi đua.", (pct(100),)),
+        (
+            "target",
+            "Có ít nhất 05 trường đạt chuẩn quốc gia mức độ 2.",
+            ((Decimal(5), False, Qualifier.AT_LEAST),),
+        ),
+        (
+            "target",
+            "Tỷ lệ học sinh bỏ học dưới 0,5%.",
+            ((Decimal("0.5"), True, Qualifier.UNDER),),
+        ),
+        ("round", RoundKind.MID_TERM, date(2024, 1, 10), None, None, False),
+        ("round", RoundKind.FINAL, date(2024, 5, 25), None, None, True),
+        ("quarterly_nominations",),
+        ("award_form", AwardKind.GIAY_KHEN, "Giấy khen của Chủ tịch UBND huyện"),
+        ("award_form", AwardKind.CO_THI_DUA, "Cờ thi đua"),
+        ("quota", 1, "01 gương điển hình tiên tiến", "trường", True, None),
+        ("dossier", "Tờ trình"),
+        ("dossier", "Biên bản họp xét"),
+        ("dossier", "Báo cáo thành tích"),
+    },
 }
 
 SEEDS = tuple(name for name in EXPECTED if name.startswith("seed_"))
@@ -363,4 +392,5 @@ READ_ON: dict[str, date] = {
     "seed_003_quan_1_nong_thon_moi": date(2022, 11, 15),
     "seed_004_thuan_an_dien_hinh_tien_tien": date(2020, 11, 20),
     "header_dong_xoai_2024_2025": date(2024, 9, 6),
+    "style_bu_dang_2023_2024": date(2023, 9, 12),
 }
