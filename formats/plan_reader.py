@@ -594,14 +594,16 @@ _UNIT_TYPES = {
     "PHÒNG GDĐT": "Phòng Giáo dục và Đào tạo",
 }
 _GOVERNING = re.compile(r"^(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+")
+_PLACE_LEVELS = ("TỈNH ", "THÀNH PHỐ ", "TP. ", "QUẬN ", "HUYỆN ", "THỊ XÃ ")
 
 
 def _unit_name(issuer: str, parent: str | None) -> str:
     for prefix, proper in _UNIT_TYPES.items():
         if issuer.startswith(prefix):
             locality = issuer[len(prefix) :].strip(" -–")
-            if not locality and parent and _GOVERNING.match(parent):
-                locality = _GOVERNING.sub("", parent)
+            parent_place = _GOVERNING.sub("", parent or "")
+            if not locality and parent_place.startswith(_PLACE_LEVELS):
+                locality = parent_place
             if not locality:
                 return proper
             return f"{proper} {_place_name(locality, province=proper.startswith('Sở'))}"
@@ -618,9 +620,9 @@ def _place_name(capitals: str, *, province: bool) -> str:
     """ "TỈNH BÌNH PHƯỚC" → "Bình Phước"; "THÀNH PHỐ ĐỒNG XOÀI" → "thành phố Đồng Xoài"."""
     words = capitals.split()
     level = ""
-    for candidate in ("THÀNH PHỐ", "THỊ XÃ", "TỈNH", "QUẬN", "HUYỆN", "TP."):
-        if capitals.startswith(candidate + " "):
-            level = candidate
+    for candidate in _PLACE_LEVELS:
+        if capitals.startswith(candidate):
+            level = candidate.strip()
             words = capitals[len(candidate) :].split()
             break
     name = " ".join(word.capitalize() for word in words)
@@ -1183,6 +1185,3 @@ def _with_warnings(reading: PlanReading, today: date) -> PlanReading:
                     )
                 )
     return PlanReading(**{**reading.__dict__, "warnings": tuple(warnings)})
-
-
-_ = (ReadErrorReason, PlanReadError)  # re-exported: callers need only this module

@@ -26,8 +26,9 @@ from formats.plan_reader import (
     WarningCode,
     quantities,
     read_plan,
+    read_plan_text,
 )
-from formats.plan_text import PlanFormat, PlanReadError, plan_text
+from formats.plan_text import PlanFormat, PlanReadError, PlanText, plan_text
 from tests.plan_documents import PLANS, docx_bytes
 from tests.plan_expectations import EXPECTED, READ_ON, SEEDS, facts
 
@@ -144,6 +145,27 @@ def test_the_issuing_unit_says_where_its_place_name_came_from() -> None:
     assert from_text is not None
     assert from_text.notes == (Note.LOCALITY_FROM_TEXT,)
     assert from_text.sources[1].startswith("Phòng Giáo dục và Đào tạo Quận 1 đề nghị")
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        (["UBND TỈNH BÌNH PHƯỚC", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"], "Sở Giáo dục và Đào tạo Bình Phước"),
+        (
+            ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HỒ CHÍ MINH", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"],
+            "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+        ),
+        (["UBND QUẬN 1", "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO"], "Phòng Giáo dục và Đào tạo Quận 1"),
+        (["UBND HUYỆN BÙ ĐĂNG", "PHÒNG GD&ĐT"], "Phòng Giáo dục và Đào tạo huyện Bù Đăng"),
+        (["SỞ GIÁO DỤC VÀ ĐÀO TẠO BÌNH DƯƠNG"], "Sở Giáo dục và Đào tạo Bình Dương"),
+        (["PHÒNG GD&ĐT TP THUẬN AN", "TRƯỜNG THCS NGUYỄN DU"], "Trường THCS Nguyễn Du"),
+    ],
+)
+def test_the_issuing_unit_from_the_header(header: list[str], name: str) -> None:
+    lines = (*header, "Số: 12/KH-XYZ", "KẾ HOẠCH", "Thi đua dạy tốt", "Căn cứ Luật Thi đua.")
+    reading = read_plan_text(PlanText(PlanFormat.TXT, lines), date(2024, 1, 1))
+    assert reading.issuing_unit is not None
+    assert reading.issuing_unit.name == name
 
 
 def test_rounds_carry_their_deadlines_and_sentences() -> None:
