@@ -14,9 +14,10 @@ list of recipients ("Nơi nhận") which is not read.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
@@ -399,9 +400,9 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_BREAK.finditer(paragraph):
-        before = paragraph[start : match.start()]
-        if before.endswith(_ABBREVIATIONS) or _LIST_NUMBER.fullmatch(before.strip()):
-            continue
+        tail = paragraph[max(start, match.start() - 12) : match.start()]
+        if tail.endswith(_ABBREVIATIONS) or _LIST_NUMBER.fullmatch(tail.strip()):
+            continue  # "TP. Hồ Chí Minh", or the "1." of a list item
         following = paragraph[match.end() : match.end() + 1]
         if not (following.isupper() or following.isdigit() or following in '“"('):
             continue
@@ -490,7 +491,7 @@ def _issuing_unit(document: _Document, plan_date: PlanDate | None) -> IssuingUni
         return from_header
     for _, sentence in document.sentences():
         for match in _OFFICE.finditer(sentence):
-            after = sentence[match.end() :]
+            after = sentence[match.end() : match.end() + 120]
             locality, end = _locality(after)
             if _ISSUES.match(after[end:]):
                 return _complete_unit(document, match["type"], locality, sentence, plan_date)
@@ -511,7 +512,7 @@ def _complete_unit(
         for match in _OFFICE.finditer(other):
             if match["type"] != kind:
                 continue
-            found, _ = _locality(other[match.end() :])
+            found, _ = _locality(other[match.end() : match.end() + 120])
             if found:
                 return IssuingUnit(
                     f"{base} {found}", (sentence, other), (Note.LOCALITY_FROM_TEXT,)
@@ -801,7 +802,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     """Percentages and counts in a target ("trên 50%", "ít nhất 01 huyện"), not years or dates."""
     found: list[Quantity] = []
     for match in _QUANTITY.finditer(text):
-        if _YEAR_CONTEXT.search(text[: match.start("value")]):
+        start = match.start("value")
+        if _YEAR_CONTEXT.search(text[max(0, start - 20) : start]):
             continue
         value = Decimal(match["value"].replace(".", "").replace(",", "."))
         phrase = match[0]
@@ -940,7 +942,7 @@ def _review_rounds(sentence: str, facts: dict[RoundKind, _RoundFacts]) -> None:
     deadlines = list(_DEADLINE.finditer(sentence))
     taken = [(m.start(), m.end()) for m in deadlines]
     for match in deadlines:
-        kind = _owner(mentions, match.start())
+        mention_start, kind = _owner(mentions, match.start())
         round_facts = facts[kind]
         if round_facts.deadline is not None or round_facts.deadline_text is not None:
             continue
@@ -953,16 +955,16 @@ def _review_rounds(sentence: str, facts: dict[RoundKind, _RoundFacts]) -> None:
             round_facts.year_missing = True
         if match["hour"] and int(match["hour"]) < 24 and int(match["minute"] or 0) < 60:
             round_facts.deadline_time = time(int(match["hour"]), int(match["minute"] or 0))
-        mention_start = max((s for s, k in mentions if k is kind and s < match.start()), default=0)
         if re.search(r"hồ sơ", sentence[mention_start : match.start()], re.IGNORECASE):
             round_facts.with_dossier = True
         round_facts.deadline_sources.append(sentence)
     for match in _TIMING.finditer(sentence):
-        if any(start <= match.start() < end for start, end in taken):
+        inside = bisect.bisect_right(taken, (match.start(), len(sentence))) - 1
+        if inside >= 0 and taken[inside][0] <= match.start() < taken[inside][1]:
             continue
         if not (match["y"] or match["y2"]):
             continue
-        kind = _owner(mentions, match.start())
+        _, kind = _owner(mentions, match.start())
         round_facts = facts[kind]
         if round_facts.timing is not None:
             continue
@@ -978,10 +980,11 @@ def _review_rounds(sentence: str, facts: dict[RoundKind, _RoundFacts]) -> None:
         facts[kind].other_sources.append(sentence)
 
 
-def _owner(mentions: list[tuple[int, RoundKind]], position: int) -> RoundKind:
-    """The round a deadline or time belongs to: the nearest one named before it, else the first."""
-    before = [kind for start, kind in mentions if start < position]
-    return before[-1] if before else mentions[0][1]
+def _owner(mentions: list[tuple[int, RoundKind]], position: int) -> tuple[int, RoundKind]:
+    """The round a deadline or time belongs to: the nearest one named before it, else the first
+    (with where it is named)."""
+    before = bisect.bisect_left(mentions, position, key=lambda mention: mention[0])
+    return mentions[before - 1] if before else mentions[0]
 
 
 # --- nominations, awards, quotas, dossier -------------------------------------------------
@@ -1015,7 +1018,7 @@ def _award_forms(document: _Document) -> tuple[AwardForm, ...]:
         item = _strip_marker(sentence)
         for match in _AWARD.finditer(item):
             kind = _AWARD_KINDS[match[0].lower()]
-            rest = item[match.start() :]
+            rest = item[match.start() : match.start() + 300]  # a form is named in a line
             end = _AWARD_END.search(rest)
             text = rest[: end.start()] if end else rest
             if match.start() > 0:
@@ -1049,6 +1052,7 @@ _NOMINEES = re.compile(
 def _quotas(document: _Document) -> tuple[Quota, ...]:
     quotas: list[Quota] = []
     for paragraph, sentence in document.sentences():
+        per_quarter = bool(_QUARTERLY.search(sentence))
         for clause in sentence.split(";"):
             each = _EACH.search(clause)
             if not each:
@@ -1060,7 +1064,6 @@ def _quotas(document: _Document) -> tuple[Quota, ...]:
             if nominees["joint"] == "và":
                 count += _count(nominees["count2"])
             award = _award_in((*paragraph.section, clause))
-            per_quarter = bool(_QUARTERLY.search(sentence))
             quotas.append(
                 Quota(
                     count,
@@ -1184,4 +1187,4 @@ def _with_warnings(reading: PlanReading, today: date) -> PlanReading:
                         reading.period.sources,
                     )
                 )
-    return PlanReading(**{**reading.__dict__, "warnings": tuple(warnings)})
+    return replace(reading, warnings=tuple(warnings))

@@ -292,7 +292,8 @@ def _pdf_join(pages: list[list[str]]) -> list[str]:
                 right.extend(cells[1:])
         paragraphs.extend(left + right)
         pages = [pages[0][header_end:], *pages[1:]]
-    current = ""
+    current: list[str] = []  # the lines of the paragraph being read
+    capitals = False  # whether all of them are in capitals
     previous_full = False
     for lines in pages:
         if not lines:
@@ -300,15 +301,16 @@ def _pdf_join(pages: list[list[str]]) -> list[str]:
         width = max(len(line) for line in lines)
         for line in lines:
             text = " ".join(line.split())  # the layout mode spaces justified words apart
-            if current and previous_full and _runs_on(current, text):
-                current = f"{current} {text}"
+            if current and previous_full and _runs_on(current[-1], capitals, text):
+                current.append(text)
+                capitals = capitals and _is_capitals(text)
             else:
                 if current:
-                    paragraphs.append(current)
-                current = text
+                    paragraphs.append(" ".join(current))
+                current, capitals = [text], _is_capitals(text)
             previous_full = len(line) >= width * 0.6
     if current:
-        paragraphs.append(current)
+        paragraphs.append(" ".join(current))
     return paragraphs
 
 
@@ -320,14 +322,15 @@ def _header_end(lines: list[str]) -> int:
     return 0
 
 
-def _runs_on(current: str, following: str) -> bool:
-    if current[-1].isdigit() and _RANGE_END.match(following):
+def _runs_on(last: str, capitals: bool, following: str) -> bool:
+    """Whether `following` continues the paragraph whose last line is `last`."""
+    if last[-1].isdigit() and _RANGE_END.match(following):
         return True  # "giai đoạn 2021" / "– 2025 (…)"
-    if _PARAGRAPH_START.match(following) or current.endswith(_SENTENCE_END):
+    if _PARAGRAPH_START.match(following) or last.endswith(_SENTENCE_END):
         return False
-    if current.endswith((";", ":")) and not following[0].islower():
+    if last.endswith((";", ":")) and not following[0].islower():
         return False
-    return _is_capitals(current) == _is_capitals(following)
+    return capitals == _is_capitals(following)
 
 
 def _is_capitals(text: str) -> bool:
@@ -352,18 +355,14 @@ def clean(line: str) -> str:
 def _join_broken(paragraphs: Iterable[str]) -> list[str]:
     """Rejoin a sentence that a page break split in two: the first part ends with a comma, or
     without punctuation and the next part starts in lower case (and is no list item)."""
-    joined: list[str] = []
+    joined: list[list[str]] = []
+    capitals: list[bool] = []  # a joined paragraph has lower case, so only a lone part can
     for paragraph in paragraphs:
-        if (
-            joined
-            and not _PARAGRAPH_START.match(paragraph)
-            and not _is_capitals(joined[-1])
-            and (
-                joined[-1].endswith(",")
-                or (paragraph[0].islower() and not joined[-1].endswith(_TERMINAL))
-            )
-        ):
-            joined[-1] = f"{joined[-1]} {paragraph}"
-        else:
-            joined.append(paragraph)
-    return joined
+        if joined and not capitals[-1] and not _PARAGRAPH_START.match(paragraph):
+            last = joined[-1][-1]
+            if last.endswith(",") or (paragraph[0].islower() and not last.endswith(_TERMINAL)):
+                joined[-1].append(paragraph)
+                continue
+        joined.append([paragraph])
+        capitals.append(_is_capitals(paragraph))
+    return [" ".join(parts) for parts in joined]

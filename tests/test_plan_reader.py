@@ -428,3 +428,20 @@ def test_test_plans_are_all_here() -> None:
         pdf = plan_text(plan_file(name, "pdf"), "a.pdf").paragraphs
         assert {w for p in txt for w in p.split()} == {w for p in pdf for w in p.split()}
     assert Path(PLANS / "make_pdfs.py").exists()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "sơ kết trước ngày 25/1/2024 tổng kết trong tháng 7/2024 hồ sơ ",
+        "mỗi đơn vị lựa chọn 01 cá nhân; trên 50% học sinh 01 xã ",
+        "Sở Giáo dục và Đào tạo Bình Phước Phòng GDĐT huyện A Giấy khen của ",
+        "TP. Hồ Chí Minh 1. Bằng khen “Tên phong trào “a” Hồ sơ gồm: a, b; ",
+    ],
+)
+def test_a_megabyte_of_hostile_text_is_read_in_linear_time(unit: str) -> None:
+    """Every pattern runs once over the text: no search over what precedes each match."""
+    repeat = 900_000 // len(unit)
+    for text in ("KẾ HOẠCH\nII. CHỈ TIÊU\n" + unit * repeat, "KẾ HOẠCH\n" + f"{unit}\n" * repeat):
+        read_plan(text.encode(), "kh.txt", date(2024, 1, 1))
