@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError
 
-EXIT_OK, EXIT_INVALID, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_CONFIG, EXIT_TELEGRAM = 0, 1, 2, 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,13 +47,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(config: Config) -> int:
     from telegram import Update
+    from telegram.error import TelegramError
 
     from bot.app import build_application
     from bot.logs import configure_logging
 
     configure_logging(config.log_level, config.token)
+    # Ask Telegram who we are before starting, so a wrong token, URL or network gives one
+    # line saying what to check instead of PTB's logged and raised tracebacks.
+    if asyncio.run(_bot_username(config)) is None:
+        return EXIT_TELEGRAM
     application = build_application(config)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:  # Telegram became unreachable between the check and the start
+        print(telegram_failure(exc, config), file=sys.stderr)
+        return EXIT_TELEGRAM
     return EXIT_OK
 
 
@@ -73,7 +83,7 @@ async def _roster_import(config: Config, path: Path) -> int:
         return EXIT_INVALID
     finally:
         await db.close()
-    print(_text("roster_changes", changes=changes, applied=True))
+    print(_text("roster_changes", changes=changes, applied=True, you_leave=False))
     return EXIT_OK
 
 
@@ -100,7 +110,7 @@ async def _invites(config: Config, path: Path) -> int:
 
     username = config.bot_username or await _bot_username(config)
     if username is None:
-        return EXIT_CONFIG
+        return EXIT_TELEGRAM
     db = await Database.open(config.database_path)
     try:
         invites = await invites_for_roster(db, datetime.now(UTC))
@@ -113,18 +123,46 @@ async def _invites(config: Config, path: Path) -> int:
 
 
 async def _bot_username(config: Config) -> str | None:
+    """The bot's username from Telegram (getMe); None, after one line on stderr saying what
+    failed and what to check, when Telegram cannot be reached or refuses the token."""
     from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.logs import redact
-
+    # PTB logs a traceback when an answer is not JSON (a wrong TELEGRAM_API_URL): the line
+    # below says it better.
+    ptb_log = logging.getLogger("telegram")
+    saved = ptb_log.level
+    ptb_log.setLevel(logging.CRITICAL)
     try:
         async with Bot(config.token, base_url=config.api_url) as bot:
             return bot.username
     except TelegramError as exc:
-        error = redact(str(exc), config.token)
-        print(_text("cli_username_failed", error=error), file=sys.stderr)
+        print(telegram_failure(exc, config), file=sys.stderr)
         return None
+    finally:
+        ptb_log.setLevel(saved)
+
+
+def telegram_failure(error: Exception, config: Config) -> str:
+    """One Vietnamese line: what failed talking to Telegram, and what to check (no token)."""
+    from telegram.error import InvalidToken, NetworkError, TimedOut
+
+    from bot.logs import redact
+    from messages import shorten
+
+    detail = shorten(redact(str(error), config.token), 160)
+    if isinstance(error, InvalidToken):
+        # PTB re-raises getMe's 401 or 404 as "The token … was rejected"; the cause says which.
+        answer = str(error.__cause__ or error)
+        problem = "token" if answer.startswith("Unauthorized") else "not_found"
+    elif isinstance(error, TimedOut):
+        problem = "timeout"
+    elif isinstance(error, NetworkError):
+        problem = "network"
+    else:
+        problem = "answer"
+    url = redact(config.api_url, config.token)
+    return _text("cli_telegram_failed", problem=problem, url=url, detail=detail)
 
 
 def _text(template: str, **values: object) -> str:

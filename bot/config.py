@@ -53,6 +53,9 @@ class Config:
         timedelta(0),
     )
     quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))
+    quiet_sunday: bool = True  # nothing scheduled is sent on Sundays
+    digest_time: time = time(16, 30)  # the office digest, each working day
+    nomination_quota: int = 2  # nominations per unit per quarter
     log_level: str = "INFO"
     # Messages per second the broadcaster allows itself; Telegram's ceiling is about 30.
     broadcast_rate: float = 25.0
@@ -90,6 +93,9 @@ class Config:
             office_admin_ids=_parse_ids(get("OFFICE_ADMIN_IDS") or ""),
             reminder_offsets=_parse_offsets(get("REMINDER_OFFSETS") or "7d,3d,1d,0d"),
             quiet_hours=_parse_quiet_hours(values.get("QUIET_HOURS", "21:00-07:00")),
+            quiet_sunday=_parse_flag("QUIET_SUNDAY", get("QUIET_SUNDAY") or "1"),
+            digest_time=_parse_time("DIGEST_TIME", get("DIGEST_TIME") or "16:30"),
+            nomination_quota=_parse_quota(get("NOMINATION_QUOTA") or "2"),
             log_level=_parse_log_level(get("LOG_LEVEL") or "INFO"),
             broadcast_rate=_parse_rate(get("BROADCAST_RATE") or "25"),
             bot_username=(get("BOT_USERNAME") or "").lstrip("@") or None,
@@ -153,6 +159,31 @@ def _parse_quiet_hours(value: str) -> tuple[time, time] | None:
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
         raise ConfigError("QUIET_HOURS", "impossible_time", value)
     return time(h1, m1), time(h2, m2)
+
+
+def _parse_flag(name: str, value: str) -> bool:
+    folded = value.strip().lower()
+    if folded in ("1", "true", "yes", "on", "có", "co"):
+        return True
+    if folded in ("0", "false", "no", "off", "không", "khong"):
+        return False
+    raise ConfigError(name, "flag", value)
+
+
+def _parse_time(name: str, value: str) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    if match is None:
+        raise ConfigError(name, "time", value)
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise ConfigError(name, "impossible_time", value)
+    return time(hour, minute)
+
+
+def _parse_quota(value: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", value.strip()) or not 1 <= int(value) <= 100:
+        raise ConfigError("NOMINATION_QUOTA", "quota", value)
+    return int(value)
 
 
 def _parse_log_level(value: str) -> str:

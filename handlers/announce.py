@@ -37,6 +37,8 @@ from storage.access import scope_unit_ids
 from storage.campaigns import Audience, campaigns_visible, get_campaign, resolve_audience
 from storage.models import ROLES, Actor
 from storage.outbox import create_broadcast
+from storage.roster import top_unit_ids
+from storage.unit_tree import unit_name
 
 FLOW = "thongbao"
 
@@ -70,7 +72,7 @@ async def start(update: Update, context: BotContext) -> Step:
     for campaign_id in await campaigns_visible(context.db, scope, limit=8):
         campaign = await get_campaign(context.db, campaign_id)
         if campaign is not None:
-            text = label("announce_campaign", title=campaign.spec.title)[:60]
+            text = label("announce_campaign", title=campaign.spec.title)
             rows.append([InlineKeyboardButton(text, callback_data=f"tb:c:{campaign_id}")])
     await _save(update, context, AnnouncementDraft())
     await say(update, "announce_ask_target", InlineKeyboardMarkup(rows))
@@ -101,7 +103,8 @@ async def on_text(update: Update, context: BotContext) -> Step:
     actor = await current_actor(update, context)
     audience = await _audience(context, actor, draft) if actor else Audience(frozenset(), ())
     await say(update, "announce_preview_intro")
-    await incoming(update).reply_html(render("announcement", draft=draft))
+    sender = await _sender(update, context, actor) if actor else {}
+    await incoming(update).reply_html(render("announcement", draft=draft, **sender))
     buttons = [InlineKeyboardButton(label("cancel"), callback_data="tb:cancel")]
     if audience.registered:
         buttons.insert(0, InlineKeyboardButton(label("send"), callback_data="tb:send"))
@@ -113,6 +116,20 @@ async def on_text(update: Update, context: BotContext) -> Step:
         units=len(audience.unit_ids),
     )
     return Step.CONFIRM
+
+
+async def _sender(update: Update, context: BotContext, actor: Actor) -> dict[str, str | None]:
+    """Who the announcement is from: the office's unit and the person sending it (an admin
+    outside the roster: the single top unit if there is one, and their Telegram name)."""
+    if actor.person is not None:
+        unit_id: int | None = actor.person.unit_id
+        person: str | None = actor.person.full_name
+    else:
+        roots = await top_unit_ids(context.db)
+        unit_id = roots[0] if len(roots) == 1 else None
+        user = update.effective_user
+        person = user.full_name if user is not None else None
+    return {"unit": await unit_name(context.db, unit_id), "person": person}
 
 
 async def _audience(context: BotContext, actor: Actor, draft: AnnouncementDraft) -> Audience:
@@ -148,7 +165,7 @@ async def on_send(update: Update, context: BotContext) -> int:
         kind="announcement",
         campaign_id=draft.campaign_id,
         payload={
-            "text": render("announcement", draft=draft),
+            "text": render("announcement", draft=draft, **await _sender(update, context, actor)),
             "buttons": [],
             "document": None,
             "title": draft.title or label("announce_everyone"),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import BotContext, command_entries, contact_keyboard, current_actor, reply
+from handlers.common import BotContext, command_entries, current_actor, refuse_stranger, reply
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     actor = await current_actor(update, context)
     if actor is None or not actor.registered:
-        await reply(update, "not_registered", reply_markup=contact_keyboard())
+        await refuse_stranger(update)
         return
     await reply(
         update,
@@ -30,7 +30,7 @@ async def cancel(update: Update, context: BotContext) -> None:
 async def fallback(update: Update, context: BotContext) -> None:
     actor = await current_actor(update, context)
     if actor is None or not actor.registered:
-        await reply(update, "not_registered", reply_markup=contact_keyboard())
+        await refuse_stranger(update)
     else:
         await reply(update, "unknown_message")
 

@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from handlers import unit_picker
 from handlers.campaign_message import campaign_payload
 from handlers.common import (
     BotContext,
@@ -37,7 +38,6 @@ from handlers.common import (
     require_role,
     save_flow,
     say,
-    stay,
     wake_sender,
 )
 from handlers.inputs import (
@@ -47,24 +47,29 @@ from handlers.inputs import (
     parse_period,
     parse_targets,
 )
-from messages import label, render
-from storage.access import scope_unit_ids
+from messages import label, render, render_text, sample_file
 from storage.campaigns import (
     FORMS,
     CampaignSpec,
     Round,
     Target,
+    answers_rounds,
     launch_campaign,
     resolve_audience,
 )
 from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
 from storage.forms import FormFileError, FormIssue, parse_form_file
-from storage.models import ROLES, Actor
-from storage.roster import top_unit_ids, unit_names, units_by_code
+from storage.models import ROLES, Actor, Role
+from storage.roster import top_unit_ids
+from storage.unit_tree import unit_name
 
 log = logging.getLogger(__name__)
 FLOW = "phatdong"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what a bot may download through getFile
+# Who receives a plan unless the office ticks more: those who carry it out. Office staff
+# would otherwise be counted as owing every per-person report.
+DEFAULT_ROLES: tuple[Role, ...] = ("principal", "teacher")
+SAMPLE_FORM = "mau_bao_cao.yaml"
 
 
 class Step(StrEnum):
@@ -97,8 +102,10 @@ class CampaignDraft:
     targets: list[dict[str, Any]] = field(default_factory=list)
     audience_all: bool = True
     unit_ids: list[int] = field(default_factory=list)
+    unit_query: str = ""  # the unit picker's search and page (handlers/unit_picker.py)
+    unit_page: int = 0
     include_children: bool = True
-    roles: list[str] = field(default_factory=lambda: list(ROLES))
+    roles: list[str] = field(default_factory=lambda: list(DEFAULT_ROLES))
     document_file_id: str | None = None
     document_name: str | None = None
     document_path: str | None = None
@@ -111,6 +118,14 @@ class CampaignDraft:
     def from_dict(cls, data: dict[str, Any]) -> CampaignDraft:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
+
+    @property
+    def picker(self) -> unit_picker.Picker:
+        return unit_picker.Picker(list(self.unit_ids), self.unit_query, self.unit_page)
+
+    @picker.setter
+    def picker(self, picker: unit_picker.Picker) -> None:
+        self.unit_ids, self.unit_query, self.unit_page = picker.chosen, picker.query, picker.page
 
     def spec(self, issuer_unit_id: int | None) -> CampaignSpec:
         return CampaignSpec(
@@ -170,6 +185,14 @@ async def _issuer(context: BotContext, actor: Actor) -> int | None:
     return roots[0] if len(roots) == 1 else None
 
 
+async def _refuse(
+    update: Update, context: BotContext, error: InputError,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:  # fmt: skip
+    """Say what was wrong with an answer; examples in the text come from today's school year."""
+    await say(update, error.template, keyboard, **{"now": context.clock.now(), **error.values})
+
+
 # ---- the questions ----------------------------------------------------------------------
 
 
@@ -185,7 +208,7 @@ async def on_title(update: Update, context: BotContext) -> Step:
     try:
         draft.title = check_length(incoming(update).text or "", 3, 200)
     except InputError as error:
-        await say(update, error.template, **error.values)
+        await _refuse(update, context, error)
         return Step.TITLE
     await _save(update, context, draft)
     await say(update, "launch_ask_plan_number", _keyboard(_skip()))
@@ -198,10 +221,10 @@ async def on_plan_number(update: Update, context: BotContext) -> Step:
         try:
             draft.plan_number = check_length(incoming(update).text or "", 1, 60)
         except InputError as error:
-            await say(update, error.template, _keyboard(_skip()), **error.values)
+            await _refuse(update, context, error, _keyboard(_skip()))
             return Step.PLAN_NUMBER
     await _save(update, context, draft)
-    await say(update, "launch_ask_period", _keyboard(_skip()))
+    await say(update, "launch_ask_period", _keyboard(_skip()), now=context.clock.now())
     return Step.PERIOD
 
 
@@ -211,7 +234,7 @@ async def on_period(update: Update, context: BotContext) -> Step:
         try:
             start_day, end_day = parse_period(incoming(update).text or "")
         except InputError as error:
-            await say(update, error.template, _keyboard(_skip()), **error.values)
+            await _refuse(update, context, error, _keyboard(_skip()))
             return Step.PERIOD
         draft.period_from, draft.period_to = start_day.isoformat(), end_day.isoformat()
     await _save(update, context, draft)
@@ -225,7 +248,7 @@ async def on_summary(update: Update, context: BotContext) -> Step:
         try:
             draft.summary = check_length(incoming(update).text or "", 1, 1500)
         except InputError as error:
-            await say(update, error.template, _keyboard(_skip()), **error.values)
+            await _refuse(update, context, error, _keyboard(_skip()))
             return Step.SUMMARY
     await _save(update, context, draft)
     await say(update, "launch_ask_targets", _keyboard(_skip()))
@@ -238,7 +261,7 @@ async def on_targets(update: Update, context: BotContext) -> Step:
         try:
             draft.targets = [asdict(t) for t in parse_targets(incoming(update).text or "")]
         except InputError as error:
-            await say(update, error.template, _keyboard(_skip()), **error.values)
+            await _refuse(update, context, error, _keyboard(_skip()))
             return Step.TARGETS
     await _save(update, context, draft)
     return await _ask_audience(update)
@@ -255,35 +278,49 @@ async def _ask_audience(update: Update) -> Step:
 async def on_audience(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
     draft.audience_all = pressed(update) == "pd:aud:all"
-    draft.unit_ids = []
+    draft.picker = unit_picker.Picker()
     await _save(update, context, draft)
     if draft.audience_all:
         return await _ask_roles(update, draft)
-    actor = await current_actor(update, context)
-    scope = await scope_unit_ids(context.db, actor) if actor else set()
-    names = await unit_names(context.db, scope)
-    await say(update, "launch_ask_units", units=names[:40], more=max(0, len(names) - 40))
+    units = await unit_picker.units_for(context, await current_actor(update, context))
+    await unit_picker.send(update, draft.picker, units)
     return Step.UNITS
 
 
-async def on_units(update: Update, context: BotContext) -> Step:
+async def on_units_typed(update: Update, context: BotContext) -> Step:
+    """Codes (any case) choose units; other words search the unit names."""
     draft = await _draft(update, context)
-    codes = [c for c in re.split(r"[\s,;]+", incoming(update).text or "") if c]
-    actor = await current_actor(update, context)
-    scope = await scope_unit_ids(context.db, actor) if actor else set()
-    found = await units_by_code(context.db, codes)
-    unknown = [code for code in codes if code not in found]
-    outside = [
-        code for code, unit_id in found.items() if scope is not None and unit_id not in scope
-    ]
-    if not codes or unknown or outside:
-        await say(update, "launch_bad_units", unknown=unknown, outside=outside)
+    units = await unit_picker.units_for(context, await current_actor(update, context))
+    typed = unit_picker.on_text(draft.picker, incoming(update).text or "", units)
+    if typed.refusal is not None:
+        await say(update, typed.refusal, **typed.values)
         return Step.UNITS
-    draft.unit_ids = sorted(set(found.values()))
+    draft.picker = typed.picker
     await _save(update, context, draft)
-    keyboard = _keyboard([(label("yes"), "pd:children:1"), (label("no"), "pd:children:0")])
-    await say(update, "launch_ask_children", keyboard)
-    return Step.CHILDREN
+    await unit_picker.send(update, draft.picker, units, typed.added)
+    return Step.UNITS
+
+
+async def on_units_pressed(update: Update, context: BotContext) -> Step:
+    """A unit toggled, a page turned, the search left, or «Xong»."""
+    draft = await _draft(update, context)
+    units = await unit_picker.units_for(context, await current_actor(update, context))
+    if pressed(update) == unit_picker.DONE:
+        chosen = unit_picker.chosen_ids(draft.picker, units)
+        if not chosen:
+            query = update.callback_query
+            if query is not None:
+                await query.answer(render_text("launch_no_units"), show_alert=True)
+            return Step.UNITS
+        draft.unit_ids = chosen
+        await _save(update, context, draft)
+        keyboard = _keyboard([(label("yes"), "pd:children:1"), (label("no"), "pd:children:0")])
+        await say(update, "launch_ask_children", keyboard)
+        return Step.CHILDREN
+    draft.picker = unit_picker.on_press(draft.picker, pressed(update), units)
+    await _save(update, context, draft)
+    await unit_picker.edit(update, draft.picker, units)
+    return Step.UNITS
 
 
 async def on_children(update: Update, context: BotContext) -> Step:
@@ -388,7 +425,7 @@ async def on_round_name(update: Update, context: BotContext) -> Step:
         try:
             draft.round_name = check_length(incoming(update).text or "", 2, 100)
         except InputError as error:
-            await say(update, error.template, **error.values)
+            await _refuse(update, context, error)
             return Step.ROUND_NAME
     await _save(update, context, draft)
     keyboard = _keyboard(
@@ -402,7 +439,7 @@ async def on_round_kind(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
     draft.round_kind = pressed(update).removeprefix("pd:kind:")
     await _save(update, context, draft)
-    await say(update, "launch_ask_round_deadline", name=draft.round_name)
+    await say(update, "launch_ask_round_deadline", name=draft.round_name, now=context.clock.now())
     return Step.ROUND_DEADLINE
 
 
@@ -413,7 +450,7 @@ async def on_round_deadline(update: Update, context: BotContext) -> Step:
             incoming(update).text or "", context.config.timezone, context.clock.now()
         )
     except InputError as error:
-        await say(update, error.template, **error.values)
+        await _refuse(update, context, error)
         return Step.ROUND_DEADLINE
     draft.round_deadline = deadline.isoformat()
     await _save(update, context, draft)
@@ -427,18 +464,29 @@ async def on_round_form(update: Update, context: BotContext) -> Step:
     draft = await _draft(update, context)
     form = pressed(update).removeprefix("pd:form:")
     if form == "custom":
-        await say(update, "launch_ask_form_file")
-        return Step.ROUND_FORM_FILE
+        return await _ask_form_file(update, context)
     if form not in FORMS:
         return Step.ROUND_FORM
     return await _add_round(update, context, draft, form, None)
+
+
+async def _ask_form_file(update: Update, context: BotContext) -> Step:
+    """How a form file is written, in Vietnamese, and a sample to edit and send back."""
+    await say(update, "launch_ask_form_file")
+    await context.bot.send_document(
+        incoming_chat(update),
+        sample_file(SAMPLE_FORM),
+        filename=SAMPLE_FORM,
+        caption=render("launch_form_sample_caption"),
+    )
+    return Step.ROUND_FORM_FILE
 
 
 async def on_form_file(update: Update, context: BotContext) -> Step:
     """The office's own form, as a YAML or JSON file (format in the README)."""
     document = incoming(update).document
     if document is None:
-        await say(update, "launch_ask_form_file")
+        await say(update, "launch_expect_form_file")
         return Step.ROUND_FORM_FILE
     if (document.file_size or 0) > MAX_FORM_FILE_BYTES:
         limit = {"limit_kb": MAX_FORM_FILE_BYTES // 1024}
@@ -489,7 +537,9 @@ async def _preview(update: Update, context: BotContext, draft: CampaignDraft) ->
     if actor is None:
         return Step.PREVIEW
     spec = draft.spec(await _issuer(context, actor))
-    payload = campaign_payload(0, spec, spec.rounds)
+    payload = campaign_payload(
+        0, spec, spec.rounds, await unit_name(context.db, spec.issuer_unit_id)
+    )
     await say(update, "launch_preview_intro")
     await _send_payload(incoming_chat(update), context, payload)
     audience = await resolve_audience(
@@ -498,11 +548,14 @@ async def _preview(update: Update, context: BotContext, draft: CampaignDraft) ->
     keyboard = _keyboard([(label("launch"), "pd:launch"), (label("cancel"), "pd:cancel")])
     if not audience.registered:
         keyboard = _keyboard([(label("cancel"), "pd:cancel")])
+    kinds = [r.kind for r in spec.rounds]
+    answering = sum(answers_rounds(p.role, kinds) for p in audience.registered)
     await context.bot.send_message(
         incoming_chat(update),
-        render("launch_preview_count", audience=audience, units=len(audience.unit_ids)),
+        render("launch_preview_count", audience=audience, units=len(audience.unit_ids),
+               answering=answering if kinds else None),
         reply_markup=keyboard,
-    )
+    )  # fmt: skip
     return Step.PREVIEW
 
 
@@ -534,13 +587,14 @@ async def on_launch(update: Update, context: BotContext) -> int:
     await query.answer()
     draft = await _draft(update, context)
     spec = draft.spec(await _issuer(context, actor))
+    issuer = await unit_name(context.db, spec.issuer_unit_id)
     chat_id = incoming_chat(update)
     progress = await context.bot.send_message(chat_id, render("launch_progress_start"))
     campaign_id, _, audience = await launch_campaign(
         context.db,
         spec,
         created_by=actor.telegram_id,
-        payload_for=lambda cid, rounds: campaign_payload(cid, spec, rounds),
+        payload_for=lambda cid, rounds: campaign_payload(cid, spec, rounds, issuer),
         progress_chat_id=chat_id,
         progress_message_id=progress.message_id,
         now=context.clock.now(),
@@ -575,7 +629,14 @@ _EXPECTED = {
 
 
 def _expect(step: Step) -> Any:
-    return stay(step, _EXPECTED.get(step, "launch_expect_button"))
+    """Say what kind of answer the step expects (with example dates from today's school year)."""
+    template = _EXPECTED.get(step, "launch_expect_button")
+
+    async def handler(update: Update, context: BotContext) -> Step:
+        await say(update, template, now=context.clock.now())
+        return step
+
+    return handler
 
 
 async def expect_document(update: Update, context: BotContext) -> Step:
@@ -611,7 +672,10 @@ def conversation() -> ConversationHandler[BotContext]:
         Step.SUMMARY: _text_step(Step.SUMMARY, on_summary, skippable=True),
         Step.TARGETS: _text_step(Step.TARGETS, on_targets, skippable=True),
         Step.AUDIENCE: _button_step(Step.AUDIENCE, (r"^pd:aud:(all|pick)$", on_audience)),
-        Step.UNITS: _text_step(Step.UNITS, on_units),
+        Step.UNITS: [
+            CallbackQueryHandler(on_units_pressed, pattern=unit_picker.PATTERN),
+            *_text_step(Step.UNITS, on_units_typed),
+        ],
         Step.CHILDREN: _button_step(Step.CHILDREN, (r"^pd:children:[01]$", on_children)),
         Step.ROLES: _button_step(
             Step.ROLES, (r"^pd:role:\w+$", on_role), (r"^pd:roles:done$", on_roles_done)

@@ -36,10 +36,10 @@ from bot.commands import commands_for
 from bot.config import Config
 from bot.sender import OutboxSender
 from messages import label, render
-from storage.access import actor_for
+from storage.access import actor_for, actor_of
 from storage.db import Database
 from storage.drafts import delete_draft, load_draft, save_draft
-from storage.models import Actor, Role
+from storage.models import Actor, Person, Role
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ class Services:
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
     """A CallbackContext with typed services instead of string keys into bot_data."""
+
+    # The sender's roster row as the gate read it (handlers/registration.py): one context
+    # serves every handler group of an update, so current_actor need not read it again.
+    sender_row: tuple[int, Person | None] | None = None
 
     @property
     def services(self) -> Services:
@@ -93,7 +97,10 @@ async def current_actor(update: Update, context: BotContext) -> Actor | None:
     user = update.effective_user
     if user is None:
         return None
-    return await actor_for(context.db, user.id, context.config.office_admin_ids)
+    admins = context.config.office_admin_ids
+    if context.sender_row is not None and context.sender_row[0] == user.id:
+        return actor_of(user.id, context.sender_row[1], admins)
+    return await actor_for(context.db, user.id, admins)
 
 
 _ANSWERED: set[str] = set()  # callback queries already answered (Telegram takes one answer)
@@ -184,6 +191,14 @@ async def show_commands(context: BotContext, chat_id: int, role: Role | None) ->
         log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
 
 
+async def refuse_stranger(update: Update) -> None:
+    """Someone the bot does not know: how to register, and their Telegram user id."""
+    user = update.effective_user
+    await reply(
+        update, "not_registered", user_id=user.id if user else 0, reply_markup=contact_keyboard()
+    )
+
+
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
@@ -196,7 +211,7 @@ def require_role(*roles: Role) -> Callable[[H], H]:
         async def guarded(update: Update, context: BotContext) -> Any:
             actor = await current_actor(update, context)
             if actor is None or not actor.registered:
-                await reply(update, "not_registered", reply_markup=contact_keyboard())
+                await refuse_stranger(update)
                 return None
             if actor.role not in roles:
                 message = incoming(update)

@@ -1,35 +1,43 @@
 """/tiendo: how far campaigns and their reports have got, limited to what the person may see.
 
-Office: delivery and acknowledgements per unit, then per round answered / expected / late
-per unit (with buttons to review the reports and to close or reopen the round). Principal:
-the same for their unit, and who of their staff has answered. Teacher: the plans they
-received and their own reports.
+Counted against everyone in each campaign's audience on the roster today, registered or not.
+Office: delivery and acknowledgements per unit (with who has not registered yet), then per
+round answered / not answered / not registered per unit, with buttons to list by name who is
+missing, to review the reports and to close or reopen the round. Principal: the same for
+their unit, and each of their staff. Teacher: the plans they received and their own reports.
+Units come in unit-tree order, people by given name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import groupby
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.common import BotContext, current_actor, reply, require_role
+from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
 from handlers.round_close import toggle_button
-from messages import label
+from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
+    Audience,
     Campaign,
+    campaign_audience,
+    campaign_visible,
     campaigns_visible,
     delivery_by_unit,
     get_campaign,
     received_by,
 )
 from storage.models import Actor
-from storage.reports import tasks_for
-from storage.round_progress import answers_by_unit, answers_in_unit
+from storage.reports import get_round, tasks_for
+from storage.round_progress import round_progress
 
 SHOWN_CAMPAIGNS = 5
 SHOWN_UNITS = 30
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 
 
 @require_role("office", "principal", "teacher")
@@ -46,27 +54,41 @@ async def show_progress(update: Update, context: BotContext) -> None:
     shown = 0
     for campaign_id in await campaigns_visible(context.db, scope, limit=SHOWN_CAMPAIGNS):
         campaign = await get_campaign(context.db, campaign_id)
-        units = await delivery_by_unit(context.db, campaign_id, scope)
-        if campaign is None or not units:
+        if campaign is None:
+            continue
+        audience = await campaign_audience(context.db, campaign.spec)
+        units = await delivery_by_unit(context.db, campaign_id, audience, scope)
+        if not units:
             continue
         shown += 1
         await reply(update, "progress_campaign", campaign=campaign, units=units, shown=SHOWN_UNITS)
-        await _rounds(update, context, actor, campaign, scope)
+        await _rounds(update, context, actor, campaign, audience, scope)
     if not shown:
         await reply(update, "progress_none")
 
 
 async def _rounds(
-    update: Update, context: BotContext, actor: Actor, campaign: Campaign, scope: set[int] | None
+    update: Update,
+    context: BotContext,
+    actor: Actor,
+    campaign: Campaign,
+    audience: Audience,
+    scope: set[int] | None,
 ) -> None:
     manages = await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     for item in campaign.rounds:
         if item.id is None:
             continue
-        units = await answers_by_unit(context.db, item.id, campaign.id, item.kind, scope)
+        progress = await round_progress(context.db, item.id, item.kind, audience, scope)
+        units = progress.by_unit()
         people = []
-        if actor.role == "principal" and actor.person is not None and item.kind == "person":
-            people = await answers_in_unit(context.db, item.id, campaign.id, actor.person.unit_id)
+        if actor.role == "principal" and actor.person is not None:
+            people = progress.in_unit(actor.person.unit_id)
+        rows = []
+        if progress.missing:
+            rows.append(
+                [InlineKeyboardButton(label("missing_names"), callback_data=f"rn:{item.id}")]
+            )
         buttons = []
         if actor.role == "office" and any(u.answered for u in units):
             buttons.append(
@@ -74,12 +96,79 @@ async def _rounds(
             )
         if manages:
             buttons.append(toggle_button(item.id, item.closed))
+        if buttons:
+            rows.append(buttons)
+        values: dict[str, Any] = {"round": item, "units": units, "people": people,
+                                  "now": context.clock.now(), "closed": item.closed}  # fmt: skip
+        listed = len(people) if people else min(len(units), SHOWN_UNITS)
+        shown = _most_that_fit(listed, _fits_with("progress_round", values))
         await reply(
-            update, "progress_round", round=item, units=units, people=people,
-            shown=SHOWN_UNITS, now=context.clock.now(), closed=item.closed,
-            reply_markup=InlineKeyboardMarkup([buttons]) if buttons else None,
+            update, "progress_round", **values, shown=shown,
+            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
         )  # fmt: skip
 
 
+async def show_missing(update: Update, context: BotContext) -> None:
+    """The «Ai chưa nộp» button under a round: by unit and given name, who has not answered
+    and who has not registered, within the presser's scope. Nothing is read about the round
+    before the presser is known to be entitled to it; anyone else gets an alert."""
+    query = update.callback_query
+    actor = await current_actor(update, context)
+    info = await get_round(context.db, pressed_id(update, "rn:"))
+    scope = await scope_unit_ids(context.db, actor) if actor is not None else set()
+    if (
+        actor is None
+        or actor.role not in ("office", "principal")
+        or info is None
+        or not await campaign_visible(context.db, info.campaign_id, scope)
+    ):
+        if query is not None:
+            await query.answer(render("not_allowed_short"), show_alert=True)
+        return
+    campaign = await get_campaign(context.db, info.campaign_id)
+    if campaign is None:
+        return
+    audience = await campaign_audience(context.db, campaign.spec)
+    missing = (await round_progress(context.db, info.id, info.kind, audience, scope)).missing
+    if not missing:
+        await say(update, "progress_names_none", round=info)
+        return
+
+    def values(shown: int) -> dict[str, Any]:
+        listed = missing[:shown]
+        groups = [(name, list(entries)) for (_, name), entries
+                  in groupby(listed, key=lambda e: (e.unit_id, e.unit_name))]  # fmt: skip
+        return {"round": info, "groups": groups, "total": len(missing),
+                "hidden": len(missing) - shown}  # fmt: skip
+
+    shown = _most_that_fit(len(missing), lambda n: _fits("progress_names", **values(n)))
+    await say(update, "progress_names", **values(shown))
+
+
+def _fits_with(template: str, values: dict[str, Any]) -> Callable[[int], bool]:
+    """Does the template fit when it lists the first `shown` items?"""
+    return lambda shown: _fits(template, **values, shown=shown)
+
+
+def _fits(template: str, **values: Any) -> bool:
+    # The HTML's length bounds the parsed text's (tags and entities only get shorter).
+    text = render(template, **values)
+    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
+
+
+def _most_that_fit(total: int, fits: Callable[[int], bool]) -> int:
+    """The largest count in [0, total] whose message fits (a message listing none does)."""
+    if fits(total):
+        return total
+    low, high = 0, total  # fits(low), not fits(high)
+    while low < high - 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return [CommandHandler("tiendo", show_progress, filters=filters.ChatType.PRIVATE)]
+    return [
+        CommandHandler("tiendo", show_progress, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(show_missing, pattern=r"^rn:\d+$"),
+    ]

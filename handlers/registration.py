@@ -1,9 +1,17 @@
-"""Registration: `/start CODE` from an invite link, or the person's own shared contact."""
+"""Registration: `/start CODE` from an invite link, or the person's own shared contact; and
+the gate that tells someone removed from the roster so, whatever they send."""
 
 from __future__ import annotations
 
-from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram import Chat, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from handlers.common import (
     BotContext,
@@ -15,9 +23,18 @@ from handlers.common import (
     show_commands,
     wake_sender,
 )
+from messages import render
+from storage.access import office_contact
 from storage.campaigns import deliver_to_newcomer
 from storage.models import Actor, Person
-from storage.people import Registration, RegistrationResult, register_by_invite, register_by_phone
+from storage.people import (
+    Registration,
+    RegistrationResult,
+    person_by_telegram_id,
+    register_by_invite,
+    register_by_phone,
+    roster_is_empty,
+)
 from storage.phones import normalize_phone
 
 _REFUSALS = {
@@ -41,8 +58,16 @@ async def start(update: Update, context: BotContext) -> None:
     actor = await current_actor(update, context)
     if actor is not None and actor.registered:
         await _greet(update, context, actor, "registration_already")
-    else:
-        await reply(update, "registration_ask_contact", reply_markup=contact_keyboard())
+        return
+    # A new installation: whoever runs the server reads here what to put in OFFICE_ADMIN_IDS.
+    first_run = not context.config.office_admin_ids and await roster_is_empty(context.db)
+    await reply(
+        update,
+        "registration_ask_contact",
+        user_id=user.id,
+        first_run=first_run,
+        reply_markup=contact_keyboard(),
+    )
 
 
 async def contact(update: Update, context: BotContext) -> None:
@@ -60,7 +85,13 @@ async def contact(update: Update, context: BotContext) -> None:
         return
     result = await register_by_phone(context.db, phone, user.id, context.clock.now())
     if result.outcome is Registration.NOT_FOUND:
-        await reply(update, "registration_not_found", phone=phone, reply_markup=contact_keyboard())
+        await reply(
+            update,
+            "registration_not_found",
+            phone=phone,
+            user_id=user.id,
+            reply_markup=contact_keyboard(),
+        )
         return
     await _answer(update, context, result)
 
@@ -83,8 +114,14 @@ async def _answer(update: Update, context: BotContext, result: RegistrationResul
     if actor is not None and actor.is_admin:
         await _greet(update, context, actor, "registration_admin")
         return
+    person = result.person
+    office = await office_contact(context.db, person.unit_id) if person is not None else None
     await reply(
-        update, _REFUSALS[result.outcome], person=result.person, reply_markup=contact_keyboard()
+        update,
+        _REFUSALS[result.outcome],
+        person=person,
+        office=office,
+        reply_markup=contact_keyboard(),
     )
 
 
@@ -105,6 +142,46 @@ async def _greet(update: Update, context: BotContext, actor: Actor, template: st
         reply_markup=ReplyKeyboardRemove(),
     )
     await show_commands(context, incoming(update).chat_id, actor.role)
+
+
+async def turn_away_removed(update: Update, context: BotContext) -> None:
+    """Before any flow: someone removed from the roster (their row deactivated) is told so and
+    whom to ask, for a command, a message or a button alike. Only a way back in passes: an
+    invite link or their contact, for when the office has added them again."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != Chat.PRIVATE:
+        return
+    if update.message is None and update.callback_query is None:
+        return  # edits, the person blocking the bot…: nothing to answer
+    if user.id in context.config.office_admin_ids or _registering(update):
+        return
+    person = await person_by_telegram_id(context.db, user.id)
+    context.sender_row = (user.id, person)
+    if person is None or person.active:
+        return
+    office = await office_contact(context.db, person.unit_id)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await context.bot.send_message(
+        chat.id,
+        render("registration_inactive", person=person, office=office),
+        reply_markup=contact_keyboard(),
+    )
+    await show_commands(context, chat.id, None)  # the old role's menu goes
+    raise ApplicationHandlerStop
+
+
+def _registering(update: Update) -> bool:
+    message = update.message
+    if message is None:
+        return False
+    words = (message.text or "").split()
+    return message.contact is not None or (len(words) > 1 and words[0].split("@")[0] == "/start")
+
+
+def gate_handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    """Run in a group before all others (see bot/app.py)."""
+    return [TypeHandler(Update, turn_away_removed)]
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:

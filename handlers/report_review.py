@@ -1,13 +1,18 @@
-"""The office looks at submitted reports and sends one back for additions ("yêu cầu bổ
-sung") with a reason; the person is told through the outbox, with a button that reopens the
-report with every answer filled in."""
+"""The office looks at submitted reports, opens their evidence files, and sends one back for
+additions ("yêu cầu bổ sung") with a reason; the person is told through the outbox, in the
+same transaction, who sent it back, with a button that reopens the report with every answer
+filled in. When it comes back, that office person is told what changed (handlers.reports)."""
 
 from __future__ import annotations
 
+import logging
+import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -22,28 +27,37 @@ from handlers.common import (
     drop_flow,
     flow_conversation,
     incoming,
+    pressed,
     pressed_id,
     say,
     stay,
     wake_sender,
 )
 from handlers.inputs import InputError, check_length
-from handlers.reports import summary_lines
-from messages import label, render
+from handlers.reports import form_of, summary_lines
+from messages import label, render, render_text
 from storage.access import may_access, scope_unit_ids
 from storage.drafts import load_draft, save_draft
+from storage.forms import QuestionType
 from storage.models import Actor
-from storage.outbox import create_broadcast
 from storage.reports import (
+    Evidence,
+    Notice,
+    RoundInfo,
+    Submission,
     author_of,
+    evidence_list,
     get_round,
     get_submission,
     return_for_additions,
     submitted_for_round,
 )
 
+log = logging.getLogger(__name__)
 FLOW = "trabosung"
 SHOWN = 30
+SHOWN_FILES = 40  # evidence buttons under a report (Telegram allows 100 buttons a keyboard)
+_EVIDENCE_PRESS = re.compile(r"ev:(\d+):(\d+)")
 
 
 class Step(StrEnum):
@@ -91,13 +105,86 @@ async def show_submitted(update: Update, context: BotContext) -> None:
         await say(update, "not_allowed_short")
         return
     lines = await summary_lines(context, info, submission.answers)
-    keyboard = None
+    files = await evidence_list(context.db, _evidence_ids(info, submission))
+    rows = [
+        [InlineKeyboardButton(label("evidence_open", name=evidence.file_name),
+                              callback_data=f"ev:{submission.id}:{evidence.id}")]
+        for evidence in files[:SHOWN_FILES]
+    ]  # fmt: skip
     if submission.status == "submitted":
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label("return_report"), callback_data=f"rb:{entry.id}")]]
-        )
+        rows.append([InlineKeyboardButton(label("return_report"), callback_data=f"rb:{entry.id}")])
+    keyboard = InlineKeyboardMarkup(rows) if rows else None
     await say(update, "review_report", keyboard, round=info, entry=entry, lines=lines,
-              submission=submission)  # fmt: skip
+              submission=submission, files=len(files), shown_files=SHOWN_FILES)  # fmt: skip
+
+
+def _evidence_ids(info: RoundInfo, submission: Submission) -> list[int]:
+    """The evidence of the report as sent (not a correction in progress), in form order."""
+    ids: list[int] = []
+    for question in form_of(info).questions:
+        value = submission.answers.get(question.key)
+        if question.type is QuestionType.FILES and isinstance(value, list):
+            ids += [item for item in value if isinstance(item, int) and item not in ids]
+    return ids
+
+
+async def send_evidence(update: Update, context: BotContext) -> None:
+    """An evidence button under a report: the file itself, sent to the office by its Telegram
+    file id. The press names the submission and the file; both are checked first."""
+    query = update.callback_query
+    actor = await _office(update, context)
+    if query is None or actor is None:
+        return
+    match = _EVIDENCE_PRESS.fullmatch(pressed(update))
+    submission = await get_submission(context.db, int(match[1])) if match else None
+    info = await get_round(context.db, submission.round_id) if submission else None
+    if (
+        match is None
+        or submission is None
+        or info is None
+        or submission.status == "draft"
+        or not await may_access(context.db, actor, submission.unit_id)
+    ):
+        await query.answer(render_text("not_allowed_short"), show_alert=True)
+        return
+    evidence_id = int(match[2])
+    evidence = None
+    if evidence_id in _evidence_ids(info, submission):
+        found = await evidence_list(context.db, [evidence_id])
+        evidence = found[0] if found else None
+    if evidence is None:
+        await query.answer(render_text("review_evidence_gone"), show_alert=True)
+        return
+    await query.answer()
+    entry = await author_of(context.db, submission.id)
+    caption = render("review_evidence_caption", evidence=evidence, round=info, entry=entry)
+    chat = update.effective_chat
+    if chat is not None:
+        await _send_file(context, chat.id, evidence, caption)
+
+
+async def _send_file(context: BotContext, chat_id: int, evidence: Evidence, caption: str) -> None:
+    try:
+        if evidence.kind == "photo":
+            await context.bot.send_photo(chat_id, evidence.file_id, caption=caption)
+        else:
+            await context.bot.send_document(chat_id, evidence.file_id, caption=caption)
+        return
+    except BadRequest as exc:  # the file id no longer works: the copy on disk still does
+        log.warning("evidence %s not sent by file id: %s", evidence.id, exc)
+    path = Path(evidence.path) if evidence.path else None
+    try:
+        if path is None or not path.is_file():
+            raise FileNotFoundError(evidence.path)
+        with path.open("rb") as handle:
+            await context.bot.send_document(
+                chat_id, handle, filename=evidence.file_name, caption=caption
+            )
+    except (OSError, TelegramError) as exc:
+        log.warning("evidence %s not sent from disk: %s", evidence.id, exc)
+        await context.bot.send_message(
+            chat_id, render("review_evidence_failed", evidence=evidence)
+        )
 
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:
@@ -133,29 +220,18 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
     if entry is None or info is None or not await may_access(context.db, actor, entry.unit_id):
         await say(update, "not_allowed_short")
         return ConversationHandler.END
-    if not await return_for_additions(context.db, submission_id, reason, now):
+    office = actor.person
+    text = render("report_returned_notice", round=info, reason=reason, office=office)
+    button = {"text": label("complete_report"), "callback_data": f"rpt:{info.id}"}
+    notice = Notice(
+        {"text": text, "buttons": [[button]], "document": None, "title": info.name},
+        created_by=actor.telegram_id,
+    )
+    returned_by = office.id if office is not None else None
+    if not await return_for_additions(context.db, submission_id, reason, now, returned_by, notice):
         await say(update, "review_not_submitted")
         return ConversationHandler.END
-    if entry.author_telegram_id is not None:
-        await create_broadcast(
-            context.db,
-            kind="announcement",
-            campaign_id=info.campaign_id,
-            payload={
-                "text": render("report_returned_notice", round=info, reason=reason),
-                "buttons": [
-                    [{"text": label("complete_report"), "callback_data": f"rpt:{info.id}"}]
-                ],
-                "document": None,
-                "title": info.name,
-            },
-            created_by=actor.telegram_id,
-            progress_chat_id=None,
-            progress_message_id=None,
-            recipients=[(entry.author_id, entry.author_telegram_id)],
-            now=now,
-        )
-        wake_sender(context)
+    wake_sender(context)
     await say(update, "review_returned", entry=entry)
     return ConversationHandler.END
 
@@ -185,4 +261,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         conversation(),
         CallbackQueryHandler(list_submitted, pattern=r"^rv:\d+$"),
         CallbackQueryHandler(show_submitted, pattern=r"^rs:\d+$"),
+        CallbackQueryHandler(send_evidence, pattern=r"^ev:"),
     ]

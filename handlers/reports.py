@@ -3,8 +3,13 @@
 Every answer is written to the database as it is given and the conversation state is
 persisted, so a restart resumes at the same question. "Quay lại" goes back showing the earlier
 answer, "Bỏ qua" skips an optional question, /huy keeps the draft for next time; at the end a
-summary, then "Gửi" or "Sửa". A submitted report can be corrected (the previous version stays
-in the history); after the deadline it is accepted and marked late unless the round is closed.
+summary, then "Gửi" or "Sửa". A submitted report opened again is shown read-only with "Sửa"
+as the way in; it can be corrected (the previous version stays in the history), and "Gửi"
+appears only once something changed. Sent again unchanged it makes no new version and keeps
+its on-time or late mark; changed after the deadline it is accepted and marked late unless
+the round is closed. On a files question what is attached stays ("Giữ nguyên", "Bỏ qua")
+unless removed with "Xóa tệp đã gửi". A report the office sent back, sent again, tells the
+office person who sent it back what changed.
 """
 
 from __future__ import annotations
@@ -42,15 +47,18 @@ from handlers.common import (
     save_flow,
     say,
     stay,
+    wake_sender,
 )
 from handlers.inputs import InputError
-from messages import label
+from messages import label, render
 from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.reports import (
+    Notice,
     RoundInfo,
     Submission,
     answerable_round,
+    answered_by_principal,
     discard_draft,
     evidence_by_unique_id,
     evidence_names,
@@ -67,6 +75,7 @@ from storage.reports import (
 
 log = logging.getLogger(__name__)
 FLOW = "baocao"
+SHOWN_CHANGES = 6  # changed questions listed in the notice to the office; the rest counted
 
 
 class Step(StrEnum):
@@ -96,13 +105,14 @@ async def _set_flow(update: Update, context: BotContext, flow: ReportDraft) -> N
 
 
 @lru_cache(maxsize=64)
-def _custom_form(form_json: str) -> Form:
-    """Parsed once per distinct form: every answer needs the round's form."""
-    return Form.from_json(form_json)
+def _form_of(form_json: str | None, form: str, kind: str) -> Form:
+    """Parsed once per distinct form and kind of round: every answer needs the round's form."""
+    return (Form.from_json(form_json) if form_json else builtin_form(form)).for_kind(kind)
 
 
-def _form(info: RoundInfo) -> Form:
-    return _custom_form(info.form_json) if info.form_json else builtin_form(info.form)
+def form_of(info: RoundInfo) -> Form:
+    """The round's form, its questions worded for who answers (the unit or the person)."""
+    return _form_of(info.form_json, info.form, info.kind)
 
 
 async def _person(update: Update, context: BotContext) -> Person | None:
@@ -143,13 +153,11 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
     if person is None:
         await say(update, "not_registered")
         return
-    tasks = [
-        task
-        for task in await tasks_for(context.db, person)
-        if campaign_id is None or task.round.campaign_id == campaign_id
-    ]
+    tasks = await tasks_for(context.db, person, campaign_id)
     if not tasks:
-        await say(update, "report_no_rounds")
+        principal_rounds = await answered_by_principal(context.db, person, campaign_id)
+        await say(update, "report_no_rounds", principal_rounds=principal_rounds,
+                  campaign=campaign_id is not None)  # fmt: skip
         return
     buttons = [
         [(label("report_task", task=task, now=context.clock.now()), f"rpt:{task.round.id}")]
@@ -174,8 +182,26 @@ async def choose(update: Update, context: BotContext) -> Step | int:
     if submission.status == "returned":
         await say(update, "report_returned_reason", submission=submission, round=info)
     if submission.status != "draft":
-        return await _review(update, context, submission, info)
+        return await _review(update, context, submission, info, opening=True)
     return await _ask(update, context, submission, info, intro=True)
+
+
+async def edit_sent(update: Update, context: BotContext) -> Step | int:
+    """«Sửa» under a sent report shown read-only: the way into correcting it."""
+    round_id = pressed_id(update, "rpe:")
+    person = await _person(update, context)
+    info = await answerable_round(context.db, person, round_id) if person else None
+    if person is None or info is None:
+        await say(update, "report_not_yours")
+        return ConversationHandler.END
+    if info.closed:
+        await say(update, "report_round_closed", round=info)
+        return ConversationHandler.END
+    submission = await open_submission(context.db, info, person, context.clock.now())
+    await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    if submission.status == "draft":  # never sent: answer it from where it stands
+        return await _ask(update, context, submission, info, intro=True)
+    return await _pick(update, context, info)
 
 
 # ---- questions --------------------------------------------------------------------------
@@ -184,10 +210,10 @@ async def choose(update: Update, context: BotContext) -> Step | int:
 async def _ask(
     update: Update, context: BotContext, submission: Submission, info: RoundInfo,
     intro: bool = False,
-) -> Step:  # fmt: skip
+) -> Step | int:  # fmt: skip
     """The current question; `intro`: opening the report, so the round's heading comes first
     (in the same message: one message per step keeps the chat short)."""
-    form = _form(info)
+    form = form_of(info)
     if submission.step >= len(form.questions):
         return await _review(update, context, submission, info)
     question = form.questions[submission.step]
@@ -203,6 +229,7 @@ async def _ask(
         current=shown,
         intro=info if intro else None,
         form=form,
+        now=context.clock.now(),
     )
     return Step.ANSWER
 
@@ -215,10 +242,12 @@ def _question_keyboard(question: Question, step: int, answered: bool) -> InlineK
         rows += [[(choice[:60], f"rp:c:{i}")] for i, choice in enumerate(question.choices)]
     elif question.type is QuestionType.FILES:
         rows.append([(label("files_done"), "rp:done")])
+        if answered:  # what is attached stays unless removed on purpose
+            rows.append([(label("files_remove"), "rp:rmfiles")])
     extra = []
     if step > 0:
         extra.append((label("back"), "rp:back"))
-    if answered and question.type is not QuestionType.FILES:
+    if answered:
         extra.append((label("keep"), "rp:keep"))
     if not question.required:
         extra.append((label("skip"), "rp:skip"))
@@ -227,6 +256,8 @@ def _question_keyboard(question: Question, step: int, answered: bool) -> InlineK
 
 
 async def _shown(context: BotContext, question: Question, value: Any) -> str:
+    if value is None:
+        return format_answer(question, None)
     if question.type is QuestionType.FILES:
         return ", ".join(await evidence_names(context.db, list(value)))
     return format_answer(question, value)
@@ -246,20 +277,20 @@ async def _current(
     if info.closed:  # the draft stays; if the office reopens the round, /baocao resumes it
         await say(update, "report_round_closed", round=info)
         return None
-    questions = _form(info).questions
+    questions = form_of(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
     return ReportDraft(**state.flow), submission, info, question
 
 
 async def _advance(
     update: Update, context: BotContext, flow: ReportDraft, fresh: Submission, info: RoundInfo
-) -> Step:
+) -> Step | int:
     """After an answer (`fresh`: the submission with it): the next question, or the summary
     when editing from it."""
     if flow.editing:
         flow.editing = False
         await _set_flow(update, context, flow)
-        fresh = await set_step(context.db, fresh.id, len(_form(info).questions))
+        fresh = await set_step(context.db, fresh.id, len(form_of(info).questions))
         return await _review(update, context, fresh, info)
     return await _ask(update, context, fresh, info)
 
@@ -277,7 +308,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     try:
         value = parse_answer(question, incoming(update).text or "")
     except InputError as error:
-        await say(update, error.template, **error.values)
+        await say(update, error.template, now=context.clock.now(), **error.values)
         return Step.ANSWER
     stored = value.isoformat() if hasattr(value, "isoformat") else value
     fresh = await save_answer(context.db, submission.id, question.key, stored,
@@ -298,9 +329,19 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
         fresh = await set_step(context.db, submission.id, max(0, submission.step - 1))
         return await _ask(update, context, fresh, info)
     value: Any
-    if data == "rp:keep":
+    attached = question.type is QuestionType.FILES and bool(submission.working.get(question.key))
+    if data == "rp:keep" or (data == "rp:skip" and attached):
+        # «Bỏ qua» never drops evidence already attached: removing it is «Xóa tệp đã gửi».
         fresh = await set_step(context.db, submission.id, submission.step + 1)
         return await _advance(update, context, flow, fresh, info)
+    if data == "rp:rmfiles" and question.type is QuestionType.FILES:
+        fresh = submission
+        if attached:  # an old button pressed again has nothing left to remove
+            count = len(submission.working[question.key])
+            fresh = await save_answer(context.db, submission.id, question.key, None,
+                                      submission.step, now)  # fmt: skip
+            await say(update, "answer_files_removed", count=count)
+        return await _ask(update, context, fresh, info)
     if data == "rp:skip" and not question.required:
         value = None
     elif data in ("rp:yes", "rp:no") and question.type is QuestionType.YESNO:
@@ -348,21 +389,22 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     try:
         check_file(question, size, mime, count=len(files))
     except InputError as error:
-        await say(update, error.template, **error.values)
+        await say(update, error.template, now=context.clock.now(), **error.values)
         return Step.ANSWER
-    evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size)
+    kind = "document" if document is not None else "photo"
+    evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
     if evidence_id not in files:
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
                       context.clock.now())  # fmt: skip
-    keyboard = _rows([(label("files_done"), "rp:done")])
+    keyboard = _rows([(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")])
     await say(update, "answer_file_received", keyboard, name=name, count=len(files))
     return Step.ANSWER
 
 
 async def _keep_evidence(
     context: BotContext, file_id: str, unique_id: str, name: str, mime: str | None,
-    size: int | None,
+    size: int | None, kind: str,
 ) -> int:  # fmt: skip
     """Download once per distinct file (Telegram's file_unique_id) into FILES_DIR."""
     known = await evidence_by_unique_id(context.db, unique_id)
@@ -381,7 +423,7 @@ async def _keep_evidence(
         path = None
     return await store_evidence(
         context.db, file_unique_id=unique_id, file_id=file_id, file_name=name, mime_type=mime,
-        size=size, path=path, now=context.clock.now(),
+        size=size, path=path, now=context.clock.now(), kind=kind,
     )  # fmt: skip
 
 
@@ -400,13 +442,25 @@ async def wrong_kind(update: Update, context: BotContext) -> Step | int:
 
 
 async def _review(
-    update: Update, context: BotContext, submission: Submission, info: RoundInfo
-) -> Step:
+    update: Update, context: BotContext, submission: Submission, info: RoundInfo,
+    opening: bool = False,
+) -> Step | int:  # fmt: skip
+    """The summary. A sent report with nothing changed is shown read-only, with «Sửa» as the
+    way in: there is nothing to send, and sending it again must not make it late. `opening`:
+    the person opened the report (rather than coming back to it from a question), so a
+    read-only view ends the conversation instead of holding the chat in it."""
     lines = await summary_lines(context, info, submission.working)
+    now = context.clock.now()
+    values = {"round": info, "lines": lines, "submission": submission, "now": now}
+    if submission.status == "submitted" and not submission.changed:
+        if opening:
+            await discard_draft(context.db, submission.id)
+            await drop_flow(update, context, FLOW)
+        keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
+        await say(update, "report_sent", keyboard, editing=not opening, **values)
+        return ConversationHandler.END if opening else Step.REVIEW
     keyboard = _rows([(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")])
-    late = context.clock.now() > info.deadline
-    await say(update, "report_summary", keyboard, round=info, lines=lines, late=late,
-               submission=submission)  # fmt: skip
+    await say(update, "report_summary", keyboard, late=now > info.deadline, **values)
     return Step.REVIEW
 
 
@@ -418,7 +472,7 @@ async def summary_lines(
         (question, await _shown(context, question, answers[question.key]))
         if question.key in answers
         else (question, None)
-        for question in _form(info).questions
+        for question in form_of(info).questions
     ]
 
 
@@ -427,13 +481,19 @@ async def on_review(update: Update, context: BotContext) -> Step | int:
     if state is None:
         return ConversationHandler.END
     flow, submission, info, _ = state
-    data = pressed(update)
-    if data == "rp:edit":
-        questions = _form(info).questions
-        rows = [[(f"{i + 1}. {q.prompt}"[:60], f"rp:q:{i}")] for i, q in enumerate(questions)]
-        await say(update, "report_pick", _rows(*rows))
-        return Step.PICK
+    if pressed(update) == "rp:edit":
+        return await _pick(update, context, info)
     return await _submit(update, context, flow, submission, info)
+
+
+async def _pick(update: Update, context: BotContext, info: RoundInfo) -> Step:
+    questions = form_of(info).questions
+    rows = [
+        [(label("question_pick", number=i + 1, prompt=q.prompt), f"rp:q:{i}")]
+        for i, q in enumerate(questions)
+    ]
+    await say(update, "report_pick", _rows(*rows))
+    return Step.PICK
 
 
 async def on_pick(update: Update, context: BotContext) -> Step | int:
@@ -443,7 +503,7 @@ async def on_pick(update: Update, context: BotContext) -> Step | int:
     flow, submission, info, _ = state
     data = pressed(update)
     index = int(data.removeprefix("rp:q:"))
-    if not 0 <= index < len(_form(info).questions):
+    if not 0 <= index < len(form_of(info).questions):
         return Step.PICK
     flow.editing = True
     await _set_flow(update, context, flow)
@@ -460,17 +520,41 @@ async def _submit(
         await say(update, "report_not_yours")
         return ConversationHandler.END
     missing = [
-        q.prompt for q in _form(info).questions if q.required and q.key not in submission.working
+        q.prompt for q in form_of(info).questions if q.required and q.key not in submission.working
     ]
     if missing:
         await say(update, "report_missing", missing=missing)
         return Step.REVIEW
+    comeback = None
+    if submission.status == "returned":  # the office person who sent it back is told
+        comeback = await _comeback_notice(context, person, info, submission)
     receipt = await submit(
         context.db, submission.id, person.id, info.deadline, context.clock.now(),
         flow_draft=(person.telegram_id, FLOW) if person.telegram_id else None,
+        comeback=comeback,
     )  # fmt: skip
+    if comeback is not None:
+        wake_sender(context)
     await say(update, "report_receipt", round=info, receipt=receipt)
     return ConversationHandler.END
+
+
+async def _comeback_notice(
+    context: BotContext, person: Person, info: RoundInfo, submission: Submission
+) -> Notice:
+    """What the office person who sent the report back reads when it comes back: who, and
+    what changed between the returned version and this one, question by question."""
+    changes = []
+    for question in form_of(info).questions:
+        old, new = submission.answers.get(question.key), submission.working.get(question.key)
+        if old != new:
+            shown = await _shown(context, question, old), await _shown(context, question, new)
+            changes.append((question, *shown))
+    text = render("report_comeback_notice", round=info, person=person, changes=changes,
+                  shown=SHOWN_CHANGES)  # fmt: skip
+    button = {"text": label("open_report"), "callback_data": f"rs:{submission.id}"}
+    payload = {"text": text, "buttons": [[button]], "document": None, "title": info.name}
+    return Notice(payload, person.telegram_id)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -492,7 +576,10 @@ def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
     return flow_conversation(
         FLOW,
-        [CallbackQueryHandler(choose, pattern=r"^rpt:\d+$")],
+        [
+            CallbackQueryHandler(choose, pattern=r"^rpt:\d+$"),
+            CallbackQueryHandler(edit_sent, pattern=r"^rpe:\d+$"),
+        ],
         {
             Step.ANSWER: [
                 MessageHandler(filters.TEXT & not_command, on_text),

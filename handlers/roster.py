@@ -15,12 +15,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers.common import BotContext, current_actor, incoming, reply, require_role
 from messages import label, render, render_text
-from storage.access import may_manage_roster, scope_unit_ids
-from storage.models import Actor
+from storage.access import may_manage_roster, roster_import_unit, scope_unit_ids
+from storage.models import Actor, Person
 from storage.people import invites_for_roster
 from storage.roster import RosterChanges, apply_import, export_rows, preview_import
 from storage.roster_file import MAX_FILE_BYTES, RosterFileError, RosterIssue, read_roster
-from storage.roster_writer import TEMPLATE_ROWS, csv_bytes, invite_rows, roster_bytes
+from storage.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
 from storage.uploads import close_upload, get_upload, save_upload
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,12 @@ ROSTER_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".xls", ".txt")
 
 @require_role("office")
 async def roster_menu(update: Update, context: BotContext) -> None:
+    """What this office may do with the roster: the whole roster (the top office, an admin)
+    or its own unit and the units below it (a Phòng office)."""
+    actor = await current_actor(update, context)
+    if actor is None:
+        return
+    scope = await _scope_person(context, actor)
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label("roster_template"), callback_data="roster:template")],
@@ -37,7 +43,13 @@ async def roster_menu(update: Update, context: BotContext) -> None:
             [InlineKeyboardButton(label("roster_invites"), callback_data="roster:invites")],
         ]
     )
-    await reply(update, "roster_menu", reply_markup=keyboard)
+    await reply(update, "roster_menu", scope=scope, reply_markup=keyboard)
+
+
+async def _scope_person(context: BotContext, actor: Actor) -> Person | None:
+    """The office person whose unit bounds this actor's roster files; None: the whole roster."""
+    unit_id = await roster_import_unit(context.db, actor)
+    return None if unit_id is None else actor.person
 
 
 async def roster_document(update: Update, context: BotContext) -> None:
@@ -47,11 +59,8 @@ async def roster_document(update: Update, context: BotContext) -> None:
     actor = await current_actor(update, context)
     if document is None or actor is None:
         return
-    if actor.role != "office":
-        await reply(update, "unknown_message")
-        return
     if not await may_manage_roster(context.db, actor):
-        await reply(update, "roster_scope_refused")
+        await reply(update, "unknown_message")
         return
     file_name = document.file_name or "danh_sach"
     if not file_name.lower().endswith(ROSTER_EXTENSIONS):
@@ -69,19 +78,19 @@ async def roster_document(update: Update, context: BotContext) -> None:
         await progress.edit_text(render("roster_download_failed"))
         return
     try:
-        changes = await preview_import(context.db, read_roster(data, file_name))
+        unit_id = await roster_import_unit(context.db, actor)
+        changes = await preview_import(context.db, read_roster(data, file_name), unit_id)
     except RosterFileError as exc:
         await progress.edit_text(_issues_text(exc.issues))
         return
     if not changes.changed:
-        await progress.edit_text(render("roster_changes", changes=changes, applied=False))
+        await progress.edit_text(_changes_text(changes, actor, applied=False))
         return
     upload_id = await save_upload(
         context.db, actor.telegram_id, file_name, data, context.clock.now()
     )
     await progress.edit_text(
-        render("roster_changes", changes=changes, applied=False),
-        reply_markup=_confirm_keyboard(upload_id),
+        _changes_text(changes, actor, applied=False), reply_markup=_confirm_keyboard(upload_id)
     )
 
 
@@ -90,7 +99,7 @@ async def roster_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None:
         return
     actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
+    if actor is None or not await may_manage_roster(context.db, actor):
         await query.answer(render_text("not_allowed_short"), show_alert=True)
         return
     action, _, argument = query.data.removeprefix("roster:").partition(":")
@@ -101,7 +110,9 @@ async def roster_button(update: Update, context: BotContext) -> None:
     if action in ("apply", "drop") and argument.isdigit():
         await _settle_upload(context, actor, message, int(argument), action)
     elif action == "template":
-        data = roster_bytes(TEMPLATE_ROWS, xlsx=True)
+        scope = await _scope_person(context, actor)
+        rows = template_rows(None if scope is None else (scope.unit_code, scope.unit_name))
+        data = roster_bytes(rows, xlsx=True)
         await _send_file(message, data, "mau_danh_sach.xlsx", "roster_template_caption")
     elif action == "export":
         await _send_export(context, actor, message)
@@ -120,20 +131,29 @@ async def _settle_upload(
         await close_upload(context.db, upload_id, "dropped")
         await message.edit_text(render("roster_dropped"))
         return
-    if not await may_manage_roster(context.db, actor):
-        await message.edit_text(render("roster_scope_refused"))
-        return
     try:
         table = read_roster(upload.data, upload.file_name)
-        changes: RosterChanges = await apply_import(context.db, table, context.clock.now())
+        # The scope is asked again: what counts is the person's office now, not at the preview.
+        unit_id = await roster_import_unit(context.db, actor)
+        changes: RosterChanges = await apply_import(
+            context.db, table, context.clock.now(), unit_id
+        )
     except RosterFileError as exc:
         # The database changed since the preview in a way that makes the file invalid now.
         await close_upload(context.db, upload_id, "dropped")
         await message.edit_text(_issues_text(exc.issues))
         return
     await close_upload(context.db, upload_id, "applied")
-    log.info("roster applied by %s: %s", actor.telegram_id, changes)
-    await message.edit_text(render("roster_changes", changes=changes, applied=True))
+    # Counts only: names and phone numbers never reach a log.
+    log.info("roster applied by %s: %s", actor.telegram_id, changes.counts())
+    await message.edit_text(_changes_text(changes, actor, applied=True))
+
+
+def _changes_text(changes: RosterChanges, actor: Actor, applied: bool) -> str:
+    """The preview or the result; it warns the office person the file leaves out."""
+    person = actor.person
+    you_leave = person is not None and person.id in changes.people_deactivated_ids
+    return render("roster_changes", changes=changes, applied=applied, you_leave=you_leave)
 
 
 async def _send_export(context: BotContext, actor: Actor, message: Message) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -147,6 +148,11 @@ def label(name: str, /, **context: Any) -> str:
     if macro is None:
         raise KeyError(f"no label macro {name!r} in labels.j2")
     return str(macro(**context)).strip()
+
+
+def sample_file(name: str) -> bytes:
+    """A file the bot hands out as an example (`samples/<name>`), such as a report form."""
+    return (resources.files("messages") / "samples" / name).read_bytes()
 
 
 def template_names() -> list[str]:

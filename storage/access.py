@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from storage.db import Database
 from storage.models import Actor, Person
+from storage.ordering import sort_people
 from storage.people import person_by_telegram_id
 
 _SUBTREE = """
@@ -17,10 +20,49 @@ _SUBTREE = """
 
 
 async def actor_for(db: Database, telegram_id: int, admin_ids: frozenset[int]) -> Actor:
-    person = await person_by_telegram_id(db, telegram_id)
+    return actor_of(telegram_id, await person_by_telegram_id(db, telegram_id), admin_ids)
+
+
+def actor_of(telegram_id: int, person: Person | None, admin_ids: frozenset[int]) -> Actor:
+    """The Actor for an account and its roster row (someone who left the roster is nobody)."""
     if person is not None and not person.active:
         person = None
     return Actor(telegram_id=telegram_id, person=person, is_admin=telegram_id in admin_ids)
+
+
+@dataclass(frozen=True)
+class OfficeContact:
+    """The office a person should ask about their place on the roster."""
+
+    unit_name: str
+    names: tuple[str, ...]  # a few of its office staff, by given name
+
+
+# The unit and its ancestors, nearest first, with their active office staff.
+_OFFICES_ABOVE = """
+    WITH RECURSIVE up(id, depth) AS (
+        SELECT id, 0 FROM units WHERE id = ?
+        UNION ALL
+        SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id
+        WHERE u.parent_id IS NOT NULL AND up.depth < 50
+    )
+    SELECT up.depth, un.name AS unit_name, p.full_name
+    FROM up
+    JOIN units un ON un.id = up.id
+    JOIN people p ON p.unit_id = up.id AND p.role = 'office' AND p.active = 1
+    ORDER BY up.depth
+"""
+
+
+async def office_contact(db: Database, unit_id: int, shown: int = 3) -> OfficeContact | None:
+    """The office of this unit, or else the nearest office above it (None: no office staff
+    on the roster at all)."""
+    rows = await db.fetchall(_OFFICES_ABOVE, (unit_id,))
+    if not rows:
+        return None
+    nearest = [row for row in rows if row["depth"] == rows[0]["depth"]]
+    names = sort_people((row["full_name"] for row in nearest), lambda name: name)
+    return OfficeContact(unit_name=nearest[0]["unit_name"], names=tuple(names[:shown]))
 
 
 async def subtree_unit_ids(db: Database, unit_id: int) -> set[int]:
@@ -49,8 +91,24 @@ async def may_access(db: Database, actor: Actor, unit_id: int) -> bool:
 
 
 async def may_manage_roster(db: Database, actor: Actor) -> bool:
-    """A roster file replaces the whole roster, so only an office whose scope is every unit
-    (the office of a top unit, or an OFFICE_ADMIN_IDS admin) may import one."""
+    """Import a roster file: any office person (for its own unit and everything under it, see
+    `roster_import_unit`) and every OFFICE_ADMIN_IDS admin."""
+    return actor.role == "office"
+
+
+async def roster_import_unit(db: Database, actor: Actor) -> int | None:
+    """The unit whose subtree this office's roster file may change; None means the whole
+    roster (an OFFICE_ADMIN_IDS admin, or the office of a top unit). Ask `may_manage_roster`
+    first."""
+    if await _is_top_office(db, actor):
+        return None
+    assert actor.person is not None
+    return actor.person.unit_id
+
+
+async def _is_top_office(db: Database, actor: Actor) -> bool:
+    """An OFFICE_ADMIN_IDS admin, or the office of a unit with no parent (its scope is every
+    unit)."""
     if actor.is_admin:
         return True
     person = actor.person
@@ -68,5 +126,5 @@ async def may_manage_campaign(db: Database, actor: Actor, issuer_unit_id: int | 
     if actor.role != "office":
         return False
     if issuer_unit_id is None:
-        return await may_manage_roster(db, actor)
+        return await _is_top_office(db, actor)
     return await may_access(db, actor, issuer_unit_id)

@@ -13,6 +13,7 @@ from typing import Any
 from storage.access import subtree_unit_ids
 from storage.db import Database
 from storage.models import ROLES, Person
+from storage.ordering import UnitOrder, read_unit_order
 from storage.outbox import create_broadcast, enqueue_broadcast
 from storage.people import people_in_units
 
@@ -84,6 +85,24 @@ async def all_unit_ids(db: Database) -> set[int]:
     return {row[0] for row in await db.fetchall("SELECT id FROM units WHERE active = 1")}
 
 
+async def audience_unit_ids(
+    db: Database, issuer_unit_id: int | None, audience_all: bool, units: Iterable[tuple[int, bool]]
+) -> set[int]:
+    """The units a campaign is meant for: within the issuer's subtree (all units for an
+    admin), every one of them or the chosen ones (with their sub-units when asked)."""
+    scope = (
+        await subtree_unit_ids(db, issuer_unit_id)
+        if issuer_unit_id is not None
+        else await all_unit_ids(db)
+    )
+    if audience_all:
+        return scope
+    chosen: set[int] = set()
+    for unit_id, include_children in units:
+        chosen |= await subtree_unit_ids(db, unit_id) if include_children else {unit_id}
+    return chosen & scope
+
+
 async def resolve_audience(
     db: Database,
     issuer_unit_id: int | None,
@@ -92,21 +111,52 @@ async def resolve_audience(
     roles: Iterable[str],
 ) -> Audience:
     """Everyone the campaign reaches: within the issuer's subtree (all units for an admin)."""
-    scope = (
-        await subtree_unit_ids(db, issuer_unit_id)
-        if issuer_unit_id is not None
-        else await all_unit_ids(db)
-    )
-    if audience_all:
-        chosen = scope
-    else:
-        chosen = set()
-        for unit_id, include_children in units:
-            chosen |= await subtree_unit_ids(db, unit_id) if include_children else {unit_id}
-        chosen &= scope
+    chosen = await audience_unit_ids(db, issuer_unit_id, audience_all, units)
     wanted = set(roles)
     people = [p for p in await people_in_units(db, sorted(chosen)) if p.role in wanted]
     return Audience(frozenset(chosen), tuple(people))
+
+
+def answers_rounds(role: str, kinds: Iterable[str]) -> bool:
+    """Does someone of this role have something to answer among rounds of these kinds? A
+    per-unit round is the principal's; a per-person round is everyone's."""
+    return any(kind != "unit" or role == "principal" for kind in kinds)
+
+
+def recipient_payload(payload: dict[str, Any], answers: bool) -> dict[str, Any]:
+    """The payload as one recipient gets it. A campaign payload may carry `keyboards`: the
+    buttons of those who have rounds to answer (`answer`) and of those who only read (`read`)."""
+    keyboards = payload.get("keyboards")
+    if not keyboards:
+        return payload
+    return {**payload, "buttons": keyboards["answer" if answers else "read"]}
+
+
+def _row_payloads(
+    payload: dict[str, Any], people: Sequence[Person], kinds: Sequence[str]
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """The broadcast's payload (the keyboard most recipients get) and a payload of their own
+    for the others, so each recipient gets the right keyboard without a copy per row."""
+    if not payload.get("keyboards"):
+        return payload, {}
+    answering = {p.id for p in people if answers_rounds(p.role, kinds)}
+    most_answer = 2 * len(answering) >= len(people)
+    shared = recipient_payload(payload, most_answer)
+    own = {
+        p.id: {k: v for k, v in recipient_payload(payload, not most_answer).items()
+               if k != "keyboards"}
+        for p in people
+        if (p.id in answering) != most_answer
+    }  # fmt: skip
+    return shared, own
+
+
+async def campaign_audience(db: Database, spec: CampaignSpec) -> Audience:
+    """Everyone active on the roster today in a campaign's audience, registered or not:
+    people who joined or registered after the launch count too."""
+    return await resolve_audience(
+        db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
+    )
 
 
 async def launch_campaign(
@@ -120,25 +170,31 @@ async def launch_campaign(
     now: datetime,
 ) -> tuple[int, int, Audience]:
     """Store the campaign, its rounds and one outbox row per registered recipient, in one
-    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive; it runs
+    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive (with
+    `keyboards`, each recipient gets the one for their role: see `recipient_payload`); it runs
     inside that transaction, in the database thread, so it must not touch the event loop."""
     audience = await resolve_audience(
         db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
 
+    recipients = [p for p in audience.registered if p.telegram_id]
+    kinds = [r.kind for r in spec.rounds]
+
     def work(conn: sqlite3.Connection) -> tuple[int, int]:
         campaign_id = _insert_campaign(conn, spec, created_by, now)
         rounds = _insert_rounds(conn, campaign_id, spec.rounds)
+        payload, own = _row_payloads(payload_for(campaign_id, rounds), recipients, kinds)
         broadcast_id = enqueue_broadcast(
             conn,
             kind="campaign",
             campaign_id=campaign_id,
-            payload=payload_for(campaign_id, rounds),
+            payload=payload,
             created_by=created_by,
             progress_chat_id=progress_chat_id,
             progress_message_id=progress_message_id,
-            recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
+            recipients=[(p.id, p.telegram_id) for p in recipients if p.telegram_id],
             now=now,
+            row_payloads=own,
         )
         return campaign_id, broadcast_id
 
@@ -253,10 +309,12 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
 
 
 async def campaigns_visible(db: Database, scope: set[int] | None, limit: int = 10) -> list[int]:
-    """Launched campaigns, newest first, that were issued in the scope or reached someone in
-    it (None: every campaign)."""
+    """Launched campaigns, newest first, that were issued in the scope, reached someone in it,
+    or are meant for one of its units, even one where nobody has registered (None: every
+    campaign)."""
     rows = await db.fetchall(
-        "SELECT id, issuer_unit_id FROM campaigns WHERE status != 'draft' ORDER BY id DESC"
+        "SELECT id, issuer_unit_id, audience_all FROM campaigns WHERE status != 'draft'"
+        " ORDER BY id DESC"
     )
     if scope is None:
         return [row[0] for row in rows][:limit]
@@ -266,8 +324,54 @@ async def campaigns_visible(db: Database, scope: set[int] | None, limit: int = 1
         " WHERE b.kind = 'campaign'"
     )
     touching = {campaign for campaign, unit in reached if unit in scope}
-    visible = [row[0] for row in rows if row[1] in scope or row[0] in touching]
-    return visible[:limit]
+    visible: list[int] = []
+    for campaign_id, issuer, audience_all in rows:
+        if len(visible) >= limit:
+            break
+        if (
+            issuer in scope
+            or campaign_id in touching
+            or await _meant_for(db, campaign_id, issuer, bool(audience_all), scope)
+        ):
+            visible.append(campaign_id)
+    return visible
+
+
+async def campaign_visible(db: Database, campaign_id: int, scope: set[int] | None) -> bool:
+    """May someone with this scope (None: every unit) see the campaign's progress? Yes when
+    it was issued in the scope, reached someone in it, or is meant for one of its units."""
+    row = await db.fetchone(
+        "SELECT issuer_unit_id, audience_all FROM campaigns WHERE id = ? AND status != 'draft'",
+        (campaign_id,),
+    )
+    if row is None:
+        return False
+    if scope is None or row[0] in scope:
+        return True
+    if not scope:
+        return False
+    marks = ",".join("?" * len(scope))
+    reached = await db.fetchval(
+        "SELECT 1 FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"  # noqa: S608
+        " JOIN people p ON p.id = o.person_id"
+        f" WHERE b.kind = 'campaign' AND b.campaign_id = ? AND p.unit_id IN ({marks}) LIMIT 1",
+        (campaign_id, *sorted(scope)),
+    )
+    return reached is not None or await _meant_for(db, campaign_id, row[0], bool(row[1]), scope)
+
+
+async def _meant_for(
+    db: Database, campaign_id: int, issuer_unit_id: int | None, audience_all: bool,
+    scope: set[int],
+) -> bool:  # fmt: skip
+    """Is one of the scope's units in the campaign's audience?"""
+    units = await db.fetchall(
+        "SELECT unit_id, include_children FROM campaign_units WHERE campaign_id = ?",
+        (campaign_id,),
+    )
+    chosen = [(u[0], bool(u[1])) for u in units]
+    meant_for = await audience_unit_ids(db, issuer_unit_id, audience_all, chosen)
+    return not meant_for.isdisjoint(scope)
 
 
 async def was_recipient(db: Database, campaign_id: int, person_id: int) -> bool:
@@ -311,33 +415,56 @@ class UnitProgress:
     blocked: int
     failed: int
     pending: int
+    unregistered: int = 0  # people of the audience in the unit not registered yet
 
 
 async def delivery_by_unit(
-    db: Database, campaign_id: int, scope: set[int] | None
+    db: Database, campaign_id: int, audience: Audience, scope: set[int] | None
 ) -> list[UnitProgress]:
-    """Per unit: outbox outcomes of the campaign's launch broadcast and acknowledgements."""
-    rows = await db.fetchall(
-        "SELECT u.id, u.name, COUNT(*) AS recipients,"
-        " SUM(o.status = 'sent') AS sent,"
-        " SUM(o.status = 'blocked') AS blocked,"
-        " SUM(o.status = 'failed') AS failed,"
-        " SUM(o.status IN ('pending', 'sending')) AS pending,"
-        " SUM(a.person_id IS NOT NULL) AS acknowledged"
-        " FROM broadcasts b"
-        " JOIN outbox o ON o.broadcast_id = b.id"
-        " JOIN people p ON p.id = o.person_id"
-        " JOIN units u ON u.id = p.unit_id"
-        " LEFT JOIN acknowledgements a ON a.campaign_id = b.campaign_id AND a.person_id = p.id"
-        " WHERE b.campaign_id = ? AND b.kind = 'campaign'"
-        " GROUP BY u.id ORDER BY u.name",
-        (campaign_id,),
-    )
-    return [
-        UnitProgress(r[0], r[1], r[2], r[3], r[7], r[4], r[5], r[6])
-        for r in rows
-        if scope is None or r[0] in scope
-    ]
+    """Per unit, in unit-tree order: outbox outcomes of the campaign's launch broadcast (and of
+    the copies sent to people who registered later), acknowledgements, and how many people of
+    its audience have not registered yet, so a unit where nobody registered still shows."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder, dict[int, str]]:
+        rows = conn.execute(
+            "SELECT p.unit_id, COUNT(*) AS recipients,"
+            " SUM(o.status = 'sent') AS sent,"
+            " SUM(o.status = 'blocked') AS blocked,"
+            " SUM(o.status = 'failed') AS failed,"
+            " SUM(o.status IN ('pending', 'sending')) AS pending,"
+            " SUM(a.person_id IS NOT NULL) AS acknowledged"
+            " FROM broadcasts b"
+            " JOIN outbox o ON o.broadcast_id = b.id"
+            " JOIN people p ON p.id = o.person_id"
+            " LEFT JOIN acknowledgements a ON a.campaign_id = b.campaign_id"
+            "  AND a.person_id = p.id"
+            " WHERE b.campaign_id = ? AND b.kind = 'campaign'"
+            " GROUP BY p.unit_id",
+            (campaign_id,),
+        ).fetchall()
+        names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM units")}
+        return rows, read_unit_order(conn), names
+
+    rows, order, names = await db.read(work)
+    unregistered: dict[int, int] = {}
+    for person in audience.people:
+        unregistered.setdefault(person.unit_id, 0)
+        if person.telegram_id is None:
+            unregistered[person.unit_id] += 1
+    delivered = {row[0]: row for row in rows}
+    result = []
+    for unit_id in set(delivered) | set(unregistered):
+        if scope is not None and unit_id not in scope:
+            continue
+        r = delivered.get(unit_id) or (unit_id, 0, 0, 0, 0, 0, 0)
+        result.append(
+            UnitProgress(
+                unit_id, names.get(unit_id, ""), recipients=r[1], sent=r[2], acknowledged=r[6],
+                blocked=r[3], failed=r[4], pending=r[5],
+                unregistered=unregistered.get(unit_id, 0),
+            )
+        )  # fmt: skip
+    return order.sort(result, lambda unit: unit.unit_id)
 
 
 @dataclass(frozen=True)
@@ -388,11 +515,12 @@ async def deliver_to_newcomer(db: Database, person: Person, now: datetime) -> in
         )
         if person.id not in {member.id for member in audience.people}:
             continue
+        answers = answers_rounds(person.role, [r.kind for r in campaign.rounds])
         await create_broadcast(
             db,
             kind="campaign",
             campaign_id=campaign_id,
-            payload=json.loads(payload),
+            payload=recipient_payload(json.loads(payload), answers),
             created_by=None,
             progress_chat_id=None,
             progress_message_id=None,

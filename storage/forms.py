@@ -68,6 +68,18 @@ class Question:
     choices: tuple[str, ...] = ()  # choice
     max_files: int = DEFAULT_MAX_FILES  # files
     help: str | None = None  # a hint shown under the prompt
+    # The same question worded for who answers: a per-unit round speaks of the unit ("Đơn
+    # vị có …"), a per-person round of the person ("Bạn có …"); unset, `prompt`/`help` serve.
+    prompt_unit: str | None = None
+    prompt_person: str | None = None
+    help_unit: str | None = None
+    help_person: str | None = None
+
+    def for_kind(self, kind: str) -> Question:
+        """The question as a round of this kind ('unit' or 'person') asks it."""
+        prompt = self.prompt_unit if kind == "unit" else self.prompt_person
+        help_text = self.help_unit if kind == "unit" else self.help_person
+        return replace(self, prompt=prompt or self.prompt, help=help_text or self.help)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -94,6 +106,10 @@ class Form:
             if question.key == key:
                 return question
         raise KeyError(key)
+
+    def for_kind(self, kind: str) -> Form:
+        """The form as a round of this kind ('unit' or 'person') asks it."""
+        return replace(self, questions=tuple(q.for_kind(kind) for q in self.questions))
 
     def to_json(self) -> str:
         """What a round stores for a custom form."""
@@ -151,6 +167,10 @@ QUESTION_FIELDS = _aliases(
         "choices": ("choices", "options", "luachon", "cacluachon"),
         "max_files": ("maxfiles", "soteptoida"),
         "help": ("help", "huongdan", "goiy", "ghichu"),
+        "prompt_unit": ("promptunit", "noidungdonvi", "noidungtheodonvi"),
+        "prompt_person": ("promptperson", "noidungcanhan", "noidungtheocanhan"),
+        "help_unit": ("helpunit", "huongdandonvi", "huongdantheodonvi"),
+        "help_person": ("helpperson", "huongdancanhan", "huongdantheocanhan"),
     }
 )
 # Fields that only make sense for some types: given for another type they are a mistake.
@@ -446,6 +466,10 @@ class _Reader:
         key = self.key(fields)
         required = self.flag(fields, "required", True)
         help_text = self.text(fields, "help", MAX_HELP)
+        prompt_unit = self.text(fields, "prompt_unit", MAX_PROMPT)
+        prompt_person = self.text(fields, "prompt_person", MAX_PROMPT)
+        help_unit = self.text(fields, "help_unit", MAX_HELP)
+        help_person = self.text(fields, "help_person", MAX_HELP)
         max_length = self.count(fields, "max_length", DEFAULT_MAX_LENGTH, 1, TEXT_LIMIT)
         max_files = self.count(fields, "max_files", DEFAULT_MAX_FILES, 1, FILES_LIMIT)
         kind = self.qtype(fields)
@@ -463,6 +487,10 @@ class _Reader:
             help=help_text,
             max_length=max_length,
             max_files=max_files,
+            prompt_unit=prompt_unit,
+            prompt_person=prompt_person,
+            help_unit=help_unit,
+            help_person=help_person,
         )
         if qtype is QuestionType.NUMBER:
             question = self.number_rules(question, fields, integer)

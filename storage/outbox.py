@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.text import name_order_key, vietnamese_key
+from storage.ordering import UnitOrder, read_unit_order
 
 BROADCAST_KINDS = ("campaign", "announcement", "reminder")
 
@@ -93,9 +93,12 @@ def enqueue_broadcast(
     progress_message_id: int | None,
     recipients: Sequence[tuple[int, int]],
     now: datetime,
+    row_payloads: Mapping[int, dict[str, Any]] | None = None,
 ) -> int:
     """Insert a broadcast and one pending row per (person_id, chat_id), inside the caller's
-    transaction (so a campaign and its broadcast commit together). Returns the broadcast id."""
+    transaction (so a campaign and its broadcast commit together). Returns the broadcast id.
+    `row_payloads` (by person id) gives a recipient a payload of their own instead of the
+    broadcast's."""
     if kind not in BROADCAST_KINDS:
         raise ValueError(f"unknown broadcast kind {kind!r}")
     cursor = conn.execute(
@@ -114,9 +117,11 @@ def enqueue_broadcast(
     broadcast_id = cursor.lastrowid
     assert broadcast_id is not None
     stamp = _stamp(now)
+    own = {k: json.dumps(v, ensure_ascii=False) for k, v in (row_payloads or {}).items()}
     conn.executemany(
-        "INSERT INTO outbox (broadcast_id, person_id, chat_id, updated_at) VALUES (?, ?, ?, ?)",
-        [(broadcast_id, person_id, chat_id, stamp) for person_id, chat_id in recipients],
+        "INSERT INTO outbox (broadcast_id, person_id, chat_id, payload, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(broadcast_id, person, chat, own.get(person), stamp) for person, chat in recipients],
     )
     return broadcast_id
 
@@ -266,17 +271,20 @@ async def broadcast_counts(db: Database, broadcast_id: int) -> BroadcastCounts:
 
 
 async def failures_by_unit(db: Database, broadcast_id: int) -> list[Failure]:
-    """Failed and blocked recipients, by unit name, then in Vietnamese name order."""
-    rows = await _read(
-        db,
-        "SELECT u.name AS unit_name, p.full_name, o.status, o.error FROM outbox o"
-        " JOIN people p ON p.id = o.person_id JOIN units u ON u.id = p.unit_id"
-        " WHERE o.broadcast_id = ? AND o.status IN ('failed', 'blocked')",
-        (broadcast_id,),
-    )
-    failures = [Failure(r["unit_name"], r["full_name"], r["status"], r["error"]) for r in rows]
-    failures.sort(key=lambda f: (vietnamese_key(f.unit_name), name_order_key(f.full_name)))
-    return failures
+    """Failed and blocked recipients, units in unit-tree order, people by given name."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute(
+            "SELECT u.name AS unit_name, p.full_name, o.status, o.error, u.id FROM outbox o"
+            " JOIN people p ON p.id = o.person_id JOIN units u ON u.id = p.unit_id"
+            " WHERE o.broadcast_id = ? AND o.status IN ('failed', 'blocked')",
+            (broadcast_id,),
+        ).fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    ranked = order.sort_people(rows, lambda r: r["id"], lambda r: r["full_name"])
+    return [Failure(r["unit_name"], r["full_name"], r["status"], r["error"]) for r in ranked]
 
 
 async def open_broadcasts(db: Database) -> list[OpenBroadcast]:

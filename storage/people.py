@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from storage.db import Database
 from storage.models import Person, Role
+from storage.ordering import read_unit_order
 
 _PERSON_SELECT = """
     SELECT p.id, p.full_name, p.phone, p.role, p.unit_id, u.code AS unit_code,
@@ -51,6 +52,11 @@ async def people_in_units(db: Database, unit_ids: Sequence[int]) -> list[Person]
     marks = ",".join("?" * len(unit_ids))
     sql = _PERSON_SELECT + f" WHERE p.active = 1 AND p.unit_id IN ({marks})"
     return [person_from_row(row) for row in await db.fetchall(sql, tuple(unit_ids))]
+
+
+async def roster_is_empty(db: Database) -> bool:
+    """Nobody is on the roster yet (a new installation)."""
+    return await db.fetchone("SELECT 1 FROM people WHERE active = 1 LIMIT 1") is None
 
 
 class Registration(Enum):
@@ -120,8 +126,20 @@ def _bind(
         return RegistrationResult(Registration.ALREADY, person)
     if person.telegram_id is not None:
         return RegistrationResult(Registration.PERSON_TAKEN, person)
-    if conn.execute("SELECT 1 FROM people WHERE telegram_id = ?", (telegram_id,)).fetchone():
+    holder = conn.execute(
+        "SELECT id, active FROM people WHERE telegram_id = ?", (telegram_id,)
+    ).fetchone()
+    if holder is not None and holder["active"]:
         return RegistrationResult(Registration.ACCOUNT_TAKEN, person)
+    if holder is not None:
+        # The account was someone's who has left the roster and is now back as a new row
+        # (another unit, another phone): it becomes this person; the old row keeps its history,
+        # and flows begun as the old person are dropped.
+        conn.execute(
+            "UPDATE people SET telegram_id = NULL, updated_at = ? WHERE id = ?",
+            (now.isoformat(), holder["id"]),
+        )
+        conn.execute("DELETE FROM drafts WHERE telegram_id = ?", (telegram_id,))
     conn.execute(
         "UPDATE people SET telegram_id = ?, updated_at = ? WHERE id = ?",
         (telegram_id, now.isoformat(), person.id),
@@ -147,12 +165,15 @@ class Invite:
 
 
 async def invites_for_roster(db: Database, now: datetime) -> list[Invite]:
-    """One row per active person, creating a live code for everyone not yet registered."""
+    """One row per active person, creating a live code for everyone not yet registered; units
+    in unit-tree order, people by given name within a unit."""
 
     def work(conn: sqlite3.Connection) -> tuple[list[Person], dict[int, str]]:
-        people = [
-            person_from_row(row) for row in conn.execute(_PERSON_SELECT + " WHERE p.active = 1")
-        ]
+        people = read_unit_order(conn).sort_people(
+            (person_from_row(row) for row in conn.execute(_PERSON_SELECT + " WHERE p.active = 1")),
+            lambda p: p.unit_id,
+            lambda p: p.full_name,
+        )
         live = {
             row["person_id"]: row["code"]
             for row in conn.execute(

@@ -12,6 +12,8 @@ from typing import Any
 from storage.db import Database
 from storage.drafts import read_draft, remove_draft
 from storage.models import Person
+from storage.ordering import UnitOrder, read_unit_order
+from storage.outbox import enqueue_broadcast
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,22 @@ class Submission:
     submitted_at: datetime | None
     late: bool
     return_reason: str | None
+    returned_by: int | None = None  # the office person who sent it back
+    returned_by_name: str | None = None
+    returned_by_unit: str | None = None
 
     @property
     def working(self) -> dict[str, Any]:
         """What the person is editing: the draft, else the last submitted answers."""
         return self.draft if self.draft is not None else dict(self.answers)
+
+    @property
+    def changed(self) -> bool:
+        """A sent report (submitted or returned) whose working copy differs from what was
+        sent; a report never sent counts as changed (it has something to send)."""
+        if self.version == 0 or self.status == "draft":
+            return True
+        return self.draft is not None and self.draft != self.answers
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,10 @@ _ROUND_SELECT = """
 """
 _SUBMISSION_SELECT = """
     SELECT id, round_id, subject, unit_id, person_id, status, step, answers, draft, version,
-           submitted_at, late, return_reason
+           submitted_at, late, return_reason, returned_by,
+           (SELECT p.full_name FROM people p WHERE p.id = submissions.returned_by),
+           (SELECT u.name FROM people p JOIN units u ON u.id = p.unit_id
+            WHERE p.id = submissions.returned_by)
     FROM submissions
 """
 
@@ -91,6 +107,9 @@ def _submission(row: Any) -> Submission:
         submitted_at=datetime.fromisoformat(row[10]) if row[10] else None,
         late=bool(row[11]),
         return_reason=row[12],
+        returned_by=row[13],
+        returned_by_name=row[14],
+        returned_by_unit=row[15],
     )
 
 
@@ -153,24 +172,46 @@ async def answerable_round(db: Database, person: Person, round_id: int) -> Round
     return await db.read(work)
 
 
-async def tasks_for(db: Database, person: Person) -> list[Task]:
-    """Open rounds this person must answer, soonest deadline first."""
+def _open_rounds_received(
+    conn: sqlite3.Connection, person: Person, campaign_id: int | None
+) -> list[RoundInfo]:
+    rows = conn.execute(
+        _ROUND_SELECT  # noqa: S608 (constant SQL; the values are bound)
+        + " WHERE r.closed = 0 AND c.status = 'launched' AND r.campaign_id IN"
+        " (SELECT b.campaign_id FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"
+        "  WHERE b.kind = 'campaign' AND o.person_id = ?)"
+        " AND (? IS NULL OR r.campaign_id = ?)"
+        " ORDER BY r.deadline, r.id",
+        (person.id, campaign_id, campaign_id),
+    ).fetchall()
+    return [_round(row) for row in rows]
+
+
+async def tasks_for(db: Database, person: Person, campaign_id: int | None = None) -> list[Task]:
+    """Open rounds this person must answer (of one campaign, or of all), soonest deadline
+    first."""
 
     def work(conn: sqlite3.Connection) -> list[Task]:
-        rows = conn.execute(
-            _ROUND_SELECT  # noqa: S608 (constant SQL; the value is bound)
-            + " WHERE r.closed = 0 AND c.status = 'launched' AND r.campaign_id IN"
-            " (SELECT b.campaign_id FROM broadcasts b JOIN outbox o ON o.broadcast_id = b.id"
-            "  WHERE b.kind = 'campaign' AND o.person_id = ?)"
-            " ORDER BY r.deadline, r.id",
-            (person.id,),
-        ).fetchall()
-        rounds = [_round(row) for row in rows]
         return [
             Task(info, _select_submission_of(conn, info.id, subject_of(info.kind, person)))
-            for info in rounds
+            for info in _open_rounds_received(conn, person, campaign_id)
             if info.kind != "unit" or person.role == "principal"
         ]
+
+    return await db.read(work)
+
+
+async def answered_by_principal(
+    db: Database, person: Person, campaign_id: int | None = None
+) -> list[RoundInfo]:
+    """Open per-unit rounds of campaigns this person received that their principal answers
+    for the unit (none for a principal): why a teacher has nothing to answer."""
+    if person.role == "principal":
+        return []
+
+    def work(conn: sqlite3.Connection) -> list[RoundInfo]:
+        rounds = _open_rounds_received(conn, person, campaign_id)
+        return [info for info in rounds if info.kind == "unit"]
 
     return await db.read(work)
 
@@ -296,38 +337,91 @@ class Receipt:
     submitted_at: datetime
     late: bool
     correction: bool
+    unchanged: bool = False  # sent again as it was: no new version, status kept
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message a business action causes, queued through the outbox in the action's own
+    transaction: `payload` as the sender takes it, `created_by` the Telegram id behind it."""
+
+    payload: dict[str, Any]
+    created_by: int | None
+
+
+def _queue_notice(
+    conn: sqlite3.Connection, notice: Notice, person_id: int | None, campaign_id: int,
+    now: datetime,
+) -> bool:  # fmt: skip
+    """Queue `notice` to a person if they are active and registered; True if queued."""
+    if person_id is None:
+        return False
+    row = conn.execute(
+        "SELECT telegram_id FROM people WHERE id = ? AND active = 1 AND telegram_id IS NOT NULL",
+        (person_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    enqueue_broadcast(
+        conn, kind="announcement", campaign_id=campaign_id, payload=notice.payload,
+        created_by=notice.created_by, progress_chat_id=None, progress_message_id=None,
+        recipients=[(person_id, int(row[0]))], now=now,
+    )  # fmt: skip
+    return True
 
 
 async def submit(
     db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime,
-    flow_draft: tuple[int, str] | None = None,
+    flow_draft: tuple[int, str] | None = None, comeback: Notice | None = None,
 ) -> Receipt:  # fmt: skip
     """The draft becomes the submitted version; the previous one stays in the history.
-    `flow_draft` (telegram id, flow): the conversation's draft, which ends with it."""
-    late = now > deadline
+
+    Answers identical to the version already sent make no new version and keep its time and
+    its on-time or late mark (a report resent unchanged after the deadline stays on time).
+    `flow_draft` (telegram id, flow): the conversation's draft, which ends with it.
+    `comeback`: for a report the office sent back, the notice to the office person who did,
+    queued in this transaction."""
+    late_now = now > deadline
 
     def work(conn: sqlite3.Connection) -> Receipt:
         row = conn.execute(
-            "SELECT COALESCE(draft, answers), version FROM submissions WHERE id = ?",
+            "SELECT s.answers, s.draft, s.version, s.status, s.submitted_at, s.late,"
+            " s.returned_by, r.campaign_id FROM submissions s JOIN rounds r ON r.id = s.round_id"
+            " WHERE s.id = ?",
             (submission_id,),
         ).fetchone()
         assert row is not None
-        answers, version = row[0], row[1] + 1
-        conn.execute(
-            "UPDATE submissions SET answers = ?, draft = NULL, status = 'submitted', step = 0,"
-            " version = ?, submitted_at = ?, late = ?, author_id = ?, updated_at = ?"
-            " WHERE id = ?",
-            (answers, version, now.isoformat(), int(late), author_id, now.isoformat(),
-             submission_id),
-        )  # fmt: skip
-        conn.execute(
-            "INSERT INTO submission_history (submission_id, version, author_id, answers,"
-            " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?)",
-            (submission_id, version, author_id, answers, now.isoformat(), int(late)),
-        )
+        sent, draft, version, status, submitted_at, late, returned_by, campaign_id = row
+        answers = draft if draft is not None else sent
+        unchanged = version > 0 and status != "draft" and json.loads(answers) == json.loads(sent)
+        if unchanged:
+            conn.execute(
+                "UPDATE submissions SET draft = NULL, status = 'submitted', step = 0,"
+                " updated_at = ? WHERE id = ?",
+                (now.isoformat(), submission_id),
+            )
+            receipt = Receipt(version, datetime.fromisoformat(submitted_at), bool(late),
+                              correction=False, unchanged=True)  # fmt: skip
+        else:
+            version += 1
+            conn.execute(
+                "UPDATE submissions SET answers = ?, draft = NULL, status = 'submitted',"
+                " step = 0, version = ?, submitted_at = ?, late = ?, author_id = ?,"
+                " updated_at = ? WHERE id = ?",
+                (answers, version, now.isoformat(), int(late_now), author_id, now.isoformat(),
+                 submission_id),
+            )  # fmt: skip
+            conn.execute(
+                "INSERT INTO submission_history (submission_id, version, author_id, answers,"
+                " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?)",
+                (submission_id, version, author_id, answers, now.isoformat(), int(late_now)),
+            )
+            receipt = Receipt(version, now, late_now, correction=version > 1)
+        if status == "returned" and comeback is not None:
+            _queue_notice(conn, comeback, returned_by, campaign_id, now)
         if flow_draft is not None:
             remove_draft(conn, *flow_draft)
-        return Receipt(version, now, late, correction=version > 1)
+        return receipt
 
     return await db.transact(work)
 
@@ -341,19 +435,31 @@ async def discard_draft(db: Database, submission_id: int) -> None:
 
 
 async def return_for_additions(
-    db: Database, submission_id: int, reason: str, now: datetime
-) -> bool:
-    """The office sends a submitted report back; it counts as not answered until resent."""
-    changed = await db.transact(
-        lambda conn: (
-            conn.execute(
-                "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
-                " updated_at = ? WHERE id = ? AND status = 'submitted'",
-                (reason, now.isoformat(), now.isoformat(), submission_id),
-            ).rowcount
-        )
-    )
-    return changed == 1
+    db: Database, submission_id: int, reason: str, now: datetime, returned_by: int | None,
+    notice: Notice | None = None,
+) -> bool:  # fmt: skip
+    """The office sends a submitted report back; it counts as not answered until resent.
+    `returned_by`: the office person (None: an admin not on the roster). `notice` goes to
+    the report's author in the same transaction. False if it was not submitted."""
+
+    def work(conn: sqlite3.Connection) -> bool:
+        changed = conn.execute(
+            "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
+            " returned_by = ?, updated_at = ? WHERE id = ? AND status = 'submitted'",
+            (reason, now.isoformat(), returned_by, now.isoformat(), submission_id),
+        ).rowcount
+        if changed != 1:
+            return False
+        if notice is not None:
+            row = conn.execute(
+                "SELECT s.author_id, r.campaign_id FROM submissions s"
+                " JOIN rounds r ON r.id = s.round_id WHERE s.id = ?",
+                (submission_id,),
+            ).fetchone()
+            _queue_notice(conn, notice, row[0], row[1], now)
+        return True
+
+    return await db.transact(work)
 
 
 async def history_count(db: Database, submission_id: int) -> int:
@@ -372,14 +478,19 @@ class Evidence:
     mime_type: str | None
     size: int | None
     path: str | None
+    kind: str  # 'document' or 'photo': how Telegram holds it, so how it can be sent back
+
+
+_EVIDENCE_SELECT = "SELECT id, file_id, file_name, mime_type, size, path, kind FROM evidence_files"
 
 
 async def evidence_by_unique_id(db: Database, file_unique_id: str) -> Evidence | None:
-    row = await db.fetchone(
-        "SELECT id, file_id, file_name, mime_type, size, path FROM evidence_files"
-        " WHERE file_unique_id = ?",
-        (file_unique_id,),
-    )
+    row = await db.fetchone(_EVIDENCE_SELECT + " WHERE file_unique_id = ?", (file_unique_id,))
+    return None if row is None else Evidence(*row)
+
+
+async def get_evidence(db: Database, evidence_id: int) -> Evidence | None:
+    row = await db.fetchone(_EVIDENCE_SELECT + " WHERE id = ?", (evidence_id,))
     return None if row is None else Evidence(*row)
 
 
@@ -393,14 +504,15 @@ async def store_evidence(
     size: int | None,
     path: str | None,
     now: datetime,
+    kind: str = "document",
 ) -> int:
     """Kept once per distinct file: the same photo sent twice is one row and one copy."""
 
     def work(conn: sqlite3.Connection) -> int:
         conn.execute(
             "INSERT OR IGNORE INTO evidence_files (file_unique_id, file_id, file_name,"
-            " mime_type, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (file_unique_id, file_id, file_name, mime_type, size, path, now.isoformat()),
+            " mime_type, size, path, created_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (file_unique_id, file_id, file_name, mime_type, size, path, now.isoformat(), kind),
         )
         row = conn.execute(
             "SELECT id FROM evidence_files WHERE file_unique_id = ?", (file_unique_id,)
@@ -409,6 +521,16 @@ async def store_evidence(
         return int(row[0])
 
     return await db.transact(work)
+
+
+async def evidence_list(db: Database, ids: list[int]) -> list[Evidence]:
+    """The evidence files with these ids, in the order given (unknown ids left out)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(_EVIDENCE_SELECT + f" WHERE id IN ({marks})", tuple(ids))
+    found = {row[0]: Evidence(*row) for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 async def evidence_names(db: Database, ids: list[int]) -> list[str]:
@@ -438,20 +560,27 @@ class SubmittedEntry:
 async def submitted_for_round(
     db: Database, round_id: int, scope: set[int] | None
 ) -> list[SubmittedEntry]:
-    """Submitted reports of a round within the scope (None: all), late ones first."""
-    rows = await db.fetchall(
-        "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id, s.submitted_at,"
-        " s.late FROM submissions s JOIN units u ON u.id = s.unit_id"
-        " JOIN people p ON p.id = s.author_id"
-        " WHERE s.round_id = ? AND s.status = 'submitted' ORDER BY s.late DESC, u.name",
-        (round_id,),
-    )
-    return [
+    """Submitted reports of a round within the scope (None: all): units in unit-tree order,
+    then by the author's given name (late ones carry their mark, in their place)."""
+
+    def work(conn: sqlite3.Connection) -> tuple[list[Any], UnitOrder]:
+        rows = conn.execute(
+            "SELECT s.id, s.unit_id, u.name, p.full_name, p.id, p.telegram_id, s.submitted_at,"
+            " s.late FROM submissions s JOIN units u ON u.id = s.unit_id"
+            " JOIN people p ON p.id = s.author_id"
+            " WHERE s.round_id = ? AND s.status = 'submitted'",
+            (round_id,),
+        ).fetchall()
+        return rows, read_unit_order(conn)
+
+    rows, order = await db.read(work)
+    entries = [
         SubmittedEntry(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]),
                        bool(r[7]))
         for r in rows
         if scope is None or r[1] in scope
     ]  # fmt: skip
+    return order.sort_people(entries, lambda e: e.unit_id, lambda e: e.author)
 
 
 async def author_of(db: Database, submission_id: int) -> SubmittedEntry | None:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from storage.people import Invite
 from storage.roster import RosterExportRow
 from storage.roster_file import EXPORT_HEADERS
-from storage.text import name_order_key
 
 ROLE_NAMES = {"office": "văn phòng", "principal": "hiệu trưởng", "teacher": "giáo viên"}
 INVITE_HEADERS = ("ma_don_vi", "ten_don_vi", "ho_ten", "vai_tro", "so_dien_thoai", "link_moi")
@@ -22,6 +21,21 @@ TEMPLATE_ROWS = (
     RosterExportRow("THCS-CN", "Trường THCS Châu Văn Liêm", "PGD-TA", "Trần Thị Bích", "teacher",
                     "0987654321"),
 )  # fmt: skip
+
+
+def template_rows(unit: tuple[str, str] | None = None) -> tuple[RosterExportRow, ...]:
+    """The blank template; for a Phòng office (`unit`: its code and name) the example school
+    hangs from that unit, so the template itself is a file the office may import."""
+    if unit is None:
+        return TEMPLATE_ROWS
+    code, name = unit
+    return (
+        RosterExportRow(code, name, None, "", "", ""),
+        *(
+            RosterExportRow(row.unit_code, row.unit_name, code, row.full_name, row.role, row.phone)
+            for row in TEMPLATE_ROWS[1:]
+        ),
+    )
 
 
 def _roster_table(rows: Iterable[RosterExportRow]) -> list[Sequence[str]]:
@@ -40,11 +54,10 @@ def roster_bytes(rows: Iterable[RosterExportRow], xlsx: bool) -> bytes:
 
 
 def invite_rows(invites: Iterable[Invite], bot_username: str) -> list[Sequence[str]]:
-    ordered = sorted(
-        invites, key=lambda i: (i.person.unit_code, name_order_key(i.person.full_name))
-    )
+    """The invite table, in the order given: `invites_for_roster` gives the one order of every
+    list (units in unit-tree order, people by given name)."""
     table: list[Sequence[str]] = [INVITE_HEADERS]
-    for invite in ordered:
+    for invite in invites:
         person = invite.person
         link = f"https://t.me/{bot_username}?start={invite.code}" if invite.code else ""
         table.append(

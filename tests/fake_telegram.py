@@ -22,10 +22,16 @@ Telegram decodes them (form-urlencoded, multipart/form-data or JSON; nested obje
 JSON strings inside the form) and answered with Telegram's response shapes and status codes,
 so PTB raises the same exceptions it would raise in production.
 
+Telegram's own rules are enforced for every parameter the bot uses, no stricter and no looser,
+with Telegram's error texts: the code under "Telegram's rules for texts, keyboards and links"
+ports the open-source Bot API server (tdlib/telegram-bot-api) and TDLib (tdlib/td), and says
+where each rule comes from. ``parse_mode="HTML"`` is parsed as TDLib parses it; texts are then
+cleaned and trimmed, and counted in Unicode code points, as Telegram does.
+
 Simplifications: only private chats exist (a chat is registered with `FakeTelegram.user`);
-``parse_mode="HTML"`` is parsed into plain text and entities (with Telegram's
-"can't parse entities" errors for unsupported or unbalanced tags), other parse modes are
-stored unparsed; text length limits are counted in Python characters.
+Markdown parse modes are stored unparsed; explicit ``entities`` are taken as given; an HTML
+<tg-time> gives no entity and a tg://user?id= link stays a text_link (Telegram makes a
+text_mention); uploads are not size-checked.
 """
 
 from __future__ import annotations
@@ -34,16 +40,16 @@ import asyncio
 import contextlib
 import enum
 import hashlib
-import html
+import ipaddress
 import json
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiohttp import BodyPartReader, web
 
@@ -51,10 +57,18 @@ JSON = dict[str, Any]
 
 TOKEN: Final = "123456789:TEST-token_abcdefghijklmnopqrstuv"
 
-MAX_TEXT_LENGTH: Final = 4096
-MAX_CAPTION_LENGTH: Final = 1024
-MAX_DOWNLOAD_SIZE: Final = 20 * 1024 * 1024
-MAX_CALLBACK_DATA: Final = 64
+# Telegram's limits (Bot API page, core.telegram.org/bots/api, and the sources cited below).
+# Texts are counted after entity parsing and trimming, in Unicode code points (TDLib's
+# utf8_length in MessageContent.cpp), not in UTF-16 units.
+MAX_TEXT_LENGTH: Final = 4096  # sendMessage text: 1-4096 characters
+MAX_CAPTION_LENGTH: Final = 1024  # captions: 0-1024 characters
+MAX_RAW_TEXT_BYTES: Final = 1 << 15  # Client::get_formatted_text: "Text is too long"
+MAX_DOWNLOAD_SIZE: Final = 20 * 1024 * 1024  # getFile: up to 20 MB
+MAX_CALLBACK_DATA: Final = 64  # InlineKeyboardButton.callback_data: 1-64 bytes
+MAX_CALLBACK_ANSWER: Final = 200  # answerCallbackQuery text: 0-200 characters
+MAX_DESCRIPTION: Final = 512  # setMyDescription: 0-512 characters
+MAX_SHORT_DESCRIPTION: Final = 120  # setMyShortDescription: 0-120 characters
+MAX_COMMANDS: Final = 100  # setMyCommands: at most 100 commands
 LONG_POLL_CAP: Final = 2.0
 
 NOT_MODIFIED: Final = (
@@ -128,21 +142,6 @@ _STRING_KEYS: Final = frozenset(
         "currency",
         "start_parameter",
         "next_offset",
-    }
-)
-
-_INLINE_BUTTON_ACTIONS: Final = frozenset(
-    {
-        "callback_data",
-        "url",
-        "web_app",
-        "login_url",
-        "switch_inline_query",
-        "switch_inline_query_current_chat",
-        "switch_inline_query_chosen_chat",
-        "copy_text",
-        "callback_game",
-        "pay",
     }
 )
 
@@ -330,6 +329,16 @@ class _Injection:
     retry_after: int | None
     times: int
     chat_id: int | None
+
+
+@dataclass
+class _RandomFaults:
+    rate: float
+    kinds: tuple[int | str, ...]  # HTTP statuses, "before", "after" (when the connection drops)
+    methods: frozenset[str] | None
+    seed: int
+    times: int | None  # faults left; None: no end
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class _Own(enum.Enum):
@@ -566,8 +575,13 @@ class FakeTelegram:
         self._callback_seq = 0
         self._pending_callbacks: dict[str, FakeUser] = {}
         self._injections: list[_Injection] = []
+        self._random_faults: _RandomFaults | None = None
+        self.faults: list[ApiCall] = []  # the calls fail_randomly failed
         self._send_times: deque[float] = deque()
         self._commands: dict[tuple[tuple[Any, ...], str], list[tuple[str, str]]] = {}
+        # setMyDescription / setMyShortDescription, by language code ("" for the default)
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
 
         self._handlers: dict[str, _Handler] = {
             "getMe": self._get_me,
@@ -576,8 +590,10 @@ class FakeTelegram:
             "getWebhookInfo": self._get_webhook_info,
             "close": self._true,
             "logOut": self._true,
-            "setMyDescription": self._true,
-            "setMyShortDescription": self._true,
+            "setMyDescription": self._set_my_description,
+            "setMyShortDescription": self._set_my_short_description,
+            "getMyDescription": self._get_my_description,
+            "getMyShortDescription": self._get_my_short_description,
             "setMyName": self._true,
             "setChatMenuButton": self._true,
             "sendMessage": self._send_message,
@@ -731,6 +747,41 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.01)
 
+    def fail_randomly(
+        self,
+        rate: float,
+        statuses: Sequence[int] = (500, 502),
+        *,
+        drop_connection: bool | Literal["before", "after"] = True,
+        methods: Iterable[str] | None = None,
+        seed: int = 0,
+        times: int | None = None,
+    ) -> None:
+        """From now on a share `rate` of requests fail the way Telegram's now and then do: an
+        error of one of `statuses` (the method did not run) or, with `drop_connection`, the
+        connection closed without an answer, either "before" the method ran or "after" it
+        (done, but the answer lost); each kind equally likely. `methods` limits it to those
+        methods (a file download is "downloadFile"); None means every method and download.
+        `times`: stop after that many faults.
+
+        Whether a request fails depends only on `seed`, the method, its chat (or callback
+        query, or file) and how many such requests came before it, not on how the requests of
+        different chats interleave, so a seed replays the same faults. Failed calls are listed
+        in `faults`. `fail_randomly(0)` stops it.
+        """
+        if isinstance(drop_connection, str):
+            drops: tuple[str, ...] = (drop_connection,)
+        else:
+            drops = ("before", "after") if drop_connection else ()
+        kinds: tuple[int | str, ...] = (*statuses, *drops)
+        if rate <= 0 or not kinds:
+            self._random_faults = None
+            return
+        chosen = None
+        if methods is not None:
+            chosen = frozenset(self._canonical.get(m.lower(), m) for m in methods)
+        self._random_faults = _RandomFaults(rate, kinds, chosen, seed, times)
+
     # --- updates --------------------------------------------------------------------------
 
     def _wake_pollers(self) -> None:
@@ -821,9 +872,14 @@ class FakeTelegram:
             if canonical is None:
                 raise ApiError(404, "Not Found")
             self._check_injected(canonical, params)
+            fault = self._random_fault(call)  # fail_randomly's draw: a 5xx, or a dropped answer
+            if fault is not None and fault != "after":
+                return self._fail(request, call, fault)
             if canonical in SENDING_METHODS:
                 self._check_rate_limit()
             result = await self._handlers[canonical](params, files)
+            if fault == "after":
+                return self._fail(request, call, fault)
         except ApiError as error:
             call.status = error.status
             call.description = error.description
@@ -838,6 +894,9 @@ class FakeTelegram:
         file_path = request.match_info["file_path"]
         call = ApiCall("downloadFile", {"file_path": file_path}, time.monotonic())
         self.calls.append(call)
+        fault = self._random_fault(call)
+        if fault is not None:  # a download changes nothing: lost before or after is the same
+            return self._fail(request, call, fault)
         error: ApiError | None = None
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
@@ -907,6 +966,36 @@ class FakeTelegram:
                 self._injections.remove(injection)
             raise ApiError(injection.status, injection.description, injection.retry_after)
 
+    def _random_fault(self, call: ApiCall) -> int | str | None:
+        """fail_randomly's verdict on this call: None, a status, "before" or "after"."""
+        faults = self._random_faults
+        if faults is None or (faults.methods is not None and call.method not in faults.methods):
+            return None
+        params = call.params
+        about = params.get("chat_id", params.get("callback_query_id", params.get("file_id")))
+        key = (call.method, str(params.get("file_path", about)))
+        faults.seen[key] = number = faults.seen.get(key, 0) + 1
+        digest = hashlib.sha256(f"{faults.seed}:{key}:{number}".encode()).digest()
+        if int.from_bytes(digest[:8]) / 2**64 >= faults.rate:
+            return None
+        if faults.times is not None:
+            faults.times -= 1
+            if faults.times <= 0:
+                self._random_faults = None
+        self.faults.append(call)
+        return faults.kinds[digest[8] % len(faults.kinds)]
+
+    def _fail(self, request: web.Request, call: ApiCall, fault: int | str) -> web.Response:
+        """Answer with a fault of fail_randomly: an error status, or no answer at all."""
+        if isinstance(fault, int):
+            error = ApiError(fault, _DEFAULT_DESCRIPTIONS.get(fault, f"Error {fault}"))
+            call.status, call.description = error.status, error.description
+            return web.json_response(error.body(), status=error.status)
+        call.status, call.description = 0, f"connection dropped {fault} the method ran"
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response()  # never written: the connection is closed
+
     def _check_rate_limit(self) -> None:
         now = time.monotonic()
         while self._send_times and self._send_times[0] <= now - 1.0:
@@ -963,52 +1052,43 @@ class FakeTelegram:
 
     @staticmethod
     def _markup(params: JSON) -> JSON | None:
-        markup = params.get("reply_markup")
-        if markup is None:
-            return None
-        if not isinstance(markup, dict):
-            raise _bad_request("can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise _bad_request(
-                    'field "inline_keyboard" of the InlineKeyboardMarkup '
-                    "should be an Array of Arrays"
-                )
-            for button in (b for row in rows for b in row):
-                if not isinstance(button, dict) or not button.get("text"):
-                    raise _bad_request(
-                        "can't parse inline keyboard button: Text must be non-empty"
-                    )
-                if not _INLINE_BUTTON_ACTIONS & button.keys():
-                    raise _bad_request(
-                        "can't parse inline keyboard button: Text buttons are "
-                        "unallowed in the inline keyboard"
-                    )
-                if "callback_data" in button:
-                    data = str(button["callback_data"]).encode()
-                    if not 1 <= len(data) <= MAX_CALLBACK_DATA:
-                        raise _bad_request("BUTTON_DATA_INVALID")
-                url = button.get("url")
-                if url is not None and not re.match(r"(https?|tg)://", str(url)):
-                    raise _bad_request(
-                        f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol"
-                    )
-        elif "keyboard" in markup:
-            rows = markup["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise _bad_request(
-                    'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
-                )
-        return markup
+        """reply_markup as the Bot API reads it (before the chat is looked up); pass the
+        result through `_accepted_markup` once the chat is known."""
+        return _parse_reply_markup(params.get("reply_markup"))
 
     @staticmethod
-    def _format(text: str, params: JSON, entities_key: str) -> tuple[str, list[JSON]]:
-        parse_mode = params.get("parse_mode")
-        if isinstance(parse_mode, str) and parse_mode.lower() == "html":
-            return _parse_html(text)
-        entities = params.get(entities_key)
-        return text, list(entities) if isinstance(entities, list) else []
+    def _text(
+        params: JSON, key: str, entities_key: str, *, allow_empty: bool
+    ) -> tuple[str, str, list[JSON]]:
+        """(the text as sent, what the user sees, its entities): Client::get_formatted_text,
+        then TDLib's parse_html and fix_formatted_text. Markdown is not parsed (the bot does
+        not use it): such texts are stored as sent."""
+        text = _arg(params, key)
+        if len(text.encode()) > MAX_RAW_TEXT_BYTES:
+            raise _td_error("Text is too long")
+        parse_mode = _arg(params, "parse_mode").lower()
+        if text and parse_mode not in ("", "none"):
+            if parse_mode == "html":
+                plain, entities = _parse_html(text)
+            elif parse_mode in ("markdown", "markdownv2"):
+                plain, entities = text, []
+            else:
+                raise _td_error("Unsupported parse_mode")
+        else:
+            given = params.get(entities_key)
+            plain = text
+            entities = (
+                [dict(e) for e in given if isinstance(e, dict)] if isinstance(given, list) else []
+            )
+        plain, entities = _fix_text(plain, entities, allow_empty=allow_empty)
+        return text, plain, entities
+
+    def _message_text(self, params: JSON) -> tuple[str, str, list[JSON]]:
+        """The text of sendMessage / editMessageText (Client::get_input_message_text)."""
+        _check_link_preview_options(params)
+        if not _arg(params, "text"):
+            raise _td_error("Message text is empty")
+        return self._text(params, "text", "entities", allow_empty=False)
 
     def _input_file(
         self, params: JSON, files: dict[str, _Upload], key: str, folder: str
@@ -1032,14 +1112,18 @@ class FakeTelegram:
             raise _bad_request("wrong file identifier/HTTP URL specified")
         raise _bad_request(f"there is no {key} in the request")
 
-    def _caption(self, params: JSON) -> tuple[str | None, str | None, list[JSON]]:
-        caption = params.get("caption")
-        if caption is None:
-            return None, None, []
-        caption = str(caption)
-        plain, entities = self._format(caption, params, "caption_entities")
+    def _caption(
+        self, params: JSON, too_long: str = "Message caption is too long"
+    ) -> tuple[str | None, str | None, list[JSON]]:
+        """A media caption (Client::get_caption): may be empty (no caption); longer than
+        1024 characters is refused (MessageContent.cpp; an edit gets the server's code)."""
+        caption, plain, entities = self._text(
+            params, "caption", "caption_entities", allow_empty=True
+        )
         if len(plain) > MAX_CAPTION_LENGTH:
-            raise _bad_request("message caption is too long")
+            raise _td_error(too_long)
+        if not plain:
+            return None, None, []
         return caption, plain, entities
 
     def _new_message(self, chat_id: int, method: str, params: JSON, **fields: Any) -> SentMessage:
@@ -1140,18 +1224,14 @@ class FakeTelegram:
         }
 
     async def _send_message(self, params: JSON, files: dict[str, _Upload]) -> JSON:
-        chat_id = self._chat(params)
-        text = params.get("text")
-        if text is None or not str(text).strip():
-            raise _bad_request("message text is empty")
-        text = str(text)
-        plain, entities = self._format(text, params, "entities")
-        if not plain.strip():
-            raise _bad_request("message text is empty")
-        if len(plain) > MAX_TEXT_LENGTH:
-            raise _bad_request("message is too long")
+        # Order of checks as in Client::process_send_message_query and do_send_message.
+        text, plain, entities = self._message_text(params)
         markup = self._markup(params)
+        chat_id = self._chat(params)
         reply_to = self._reply_to(params, chat_id)
+        if len(plain) > MAX_TEXT_LENGTH:  # MessageContent.cpp, get_input_message_content
+            raise _td_error("Message is too long")
+        markup = _accepted_markup(markup)
         message = self._new_message(
             chat_id,
             "sendMessage",
@@ -1164,39 +1244,37 @@ class FakeTelegram:
         )
         return self._bot_message_dict(message)
 
-    async def _send_document(self, params: JSON, files: dict[str, _Upload]) -> JSON:
-        chat_id = self._chat(params)
-        stored = self._input_file(params, files, "document", "documents")
+    async def _send_media(self, params: JSON, files: dict[str, _Upload], kind: str) -> JSON:
+        if not params.get(kind) and kind not in files:
+            raise _td_error(f"There is no {kind} in the request")
         caption, plain, entities = self._caption(params)
+        markup = self._markup(params)
+        chat_id = self._chat(params)
+        stored = self._input_file(params, files, kind, f"{kind}s")
+        reply_to = self._reply_to(params, chat_id)
+        media: JSON = (
+            {"document": stored.document()}
+            if kind == "document"
+            else {"photo": stored.photo_sizes()}
+        )
         message = self._new_message(
             chat_id,
-            "sendDocument",
+            "sendDocument" if kind == "document" else "sendPhoto",
             params,
             text=caption,
             plain_text=plain,
             entities=entities,
-            reply_markup=self._markup(params),
-            reply_to_message_id=self._reply_to(params, chat_id),
-            document=stored.document(),
+            reply_markup=_accepted_markup(markup),
+            reply_to_message_id=reply_to,
+            **media,
         )
         return self._bot_message_dict(message)
 
+    async def _send_document(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        return await self._send_media(params, files, "document")
+
     async def _send_photo(self, params: JSON, files: dict[str, _Upload]) -> JSON:
-        chat_id = self._chat(params)
-        stored = self._input_file(params, files, "photo", "photos")
-        caption, plain, entities = self._caption(params)
-        message = self._new_message(
-            chat_id,
-            "sendPhoto",
-            params,
-            text=caption,
-            plain_text=plain,
-            entities=entities,
-            reply_markup=self._markup(params),
-            reply_to_message_id=self._reply_to(params, chat_id),
-            photo=stored.photo_sizes(),
-        )
-        return self._bot_message_dict(message)
+        return await self._send_media(params, files, "photo")
 
     def _source_message(self, params: JSON, what: str) -> JSON:
         from_chat_id = self._chat(params, "from_chat_id")
@@ -1225,10 +1303,11 @@ class FakeTelegram:
         return self._new_message(chat_id, method, params, extra=content, **fields)
 
     async def _copy_message(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        markup = self._markup(params)
         source = self._source_message(params, "copy")
         chat_id = self._chat(params)
         message = self._copy_into(chat_id, "copyMessage", params, source, keep_caption=False)
-        message.reply_markup = self._markup(params)
+        message.reply_markup = _accepted_markup(markup)
         return {"message_id": message.message_id}
 
     async def _forward_message(self, params: JSON, files: dict[str, _Upload]) -> JSON:
@@ -1255,45 +1334,44 @@ class FakeTelegram:
         return message
 
     async def _edit_message_text(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        # Client::process_edit_message_text_query, MessagesManager::edit_message_text.
+        text, plain, entities = self._message_text(params)
+        markup = self._markup(params)
         message = self._edit_target(params)
         if message.is_media:
-            raise _bad_request("there is no text in the message to edit")
-        text = params.get("text")
-        if text is None or not str(text).strip():
-            raise _bad_request("message text is empty")
-        text = str(text)
-        plain, entities = self._format(text, params, "entities")
-        if not plain.strip():
-            raise _bad_request("message text is empty")
-        if len(plain) > MAX_TEXT_LENGTH:
-            raise _bad_request("message is too long")
-        markup = self._markup(params)
-        if (plain, entities, _inline(markup)) == (
-            message.plain_text,
-            message.entities,
-            _inline(message.reply_markup),
-        ):
-            raise ApiError(400, NOT_MODIFIED)
+            raise _td_error("There is no text in the message to edit")
+        markup = _accepted_markup(markup, inline_only=True)
+        if len(plain) > MAX_TEXT_LENGTH:  # checked by the server, which answers in its code
+            raise _td_error("MESSAGE_TOO_LONG")
+        self._check_modified(message, plain, entities, markup)
         message.edits.append(message.text or "")
         message.text, message.plain_text, message.entities = text, plain, entities
         parse_mode = params.get("parse_mode")
         message.parse_mode = parse_mode if isinstance(parse_mode, str) else None
-        message.reply_markup = markup
+        message.reply_markup = markup  # no reply_markup: the inline keyboard goes
         message.edit_date = int(time.time())
         return self._bot_message_dict(message)
 
-    async def _edit_message_caption(self, params: JSON, files: dict[str, _Upload]) -> JSON:
-        message = self._edit_target(params)
-        if not message.is_media:
-            raise _bad_request("there is no caption in the message to edit")
-        caption, plain, entities = self._caption(params)
-        markup = self._markup(params)
+    @staticmethod
+    def _check_modified(
+        message: SentMessage, plain: str | None, entities: list[JSON], markup: JSON | None
+    ) -> None:
+        """The server's MESSAGE_NOT_MODIFIED: same text, same entities, same inline keyboard."""
         if (plain, entities, _inline(markup)) == (
             message.plain_text,
             message.entities,
             _inline(message.reply_markup),
         ):
             raise ApiError(400, NOT_MODIFIED)
+
+    async def _edit_message_caption(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        caption, plain, entities = self._caption(params, too_long="MEDIA_CAPTION_TOO_LONG")
+        markup = self._markup(params)
+        message = self._edit_target(params)
+        if not message.is_media:
+            raise _td_error("There is no caption in the message to edit")
+        markup = _accepted_markup(markup, inline_only=True)
+        self._check_modified(message, plain, entities, markup)
         message.edits.append(message.text or "")
         message.text, message.plain_text, message.entities = caption, plain, entities
         message.reply_markup = markup
@@ -1301,8 +1379,9 @@ class FakeTelegram:
         return self._bot_message_dict(message)
 
     async def _edit_message_reply_markup(self, params: JSON, files: dict[str, _Upload]) -> JSON:
-        message = self._edit_target(params)
         markup = self._markup(params)
+        message = self._edit_target(params)
+        markup = _accepted_markup(markup, inline_only=True)
         if _inline(markup) == _inline(message.reply_markup):
             raise ApiError(400, NOT_MODIFIED)
         message.reply_markup = markup
@@ -1341,11 +1420,15 @@ class FakeTelegram:
 
     async def _answer_callback_query(self, params: JSON, files: dict[str, _Upload]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
-        user = self._pending_callbacks.pop(query_id, None)
-        if user is None:
+        user = self._pending_callbacks.get(query_id)
+        if user is None:  # QUERY_ID_INVALID, as Client::fail_query_with_error words it
             raise _bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
+        text = _arg(params, "text")
+        if len(text) > MAX_CALLBACK_ANSWER:  # the server's own code, passed on as it is
+            raise _td_error("MESSAGE_TOO_LONG")
+        del self._pending_callbacks[query_id]
         user.answers.append(
             {
                 "callback_query_id": query_id,
@@ -1358,37 +1441,87 @@ class FakeTelegram:
         return True
 
     def _scope_key(self, params: JSON) -> tuple[tuple[Any, ...], str]:
-        scope = params.get("scope") or {"type": "default"}
-        language = params.get("language_code") or ""
-        if not isinstance(scope, dict):
-            raise _bad_request("can't parse BotCommandScope JSON object")
-        kind = scope.get("type")
-        if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
-            return (kind,), str(language)
-        if kind in ("chat", "chat_administrators"):
-            return (kind, self._chat(scope)), str(language)
-        if kind == "chat_member":
-            return (kind, self._chat(scope), scope.get("user_id")), str(language)
-        raise _bad_request("unsupported bot command scope type")
+        """Client::get_bot_command_scope and check_bot_command_scope, then TDLib's
+        validate_bot_language_code."""
+        scope = params.get("scope")
+        if scope is None or scope == "":
+            scope = {"type": "default"}
+        if isinstance(scope, str):
+            raise _td_error("Can't parse BotCommandScope JSON object")
+        try:
+            if not isinstance(scope, dict):
+                raise _FieldError("BotCommandScope must be an Object")
+            kind = _string_field(scope, "type", required=True)
+            key: tuple[Any, ...] = (kind,)
+            if kind in ("chat", "chat_administrators", "chat_member"):
+                chat = _string_field(scope, "chat_id", required=True)
+                if not chat:
+                    raise _FieldError("Empty chat_id specified")
+                key = (kind, chat)
+                if kind == "chat_member":
+                    if "user_id" not in scope:
+                        raise _FieldError('Can\'t find field "user_id"')
+                    user_id = _long_field(scope, "user_id")
+                    if user_id <= 0:
+                        raise _FieldError("Invalid user_id specified")
+                    key = (kind, chat, user_id)
+            elif kind not in (
+                "default",
+                "all_private_chats",
+                "all_group_chats",
+                "all_chat_administrators",
+            ):
+                raise _FieldError("Unsupported type specified")
+        except _FieldError as exc:
+            raise _td_error(f"Can't parse BotCommandScope: {exc}") from None
+        if len(key) > 1:
+            chat = str(key[1])
+            chat_id = int(chat) if re.fullmatch(r"-?[0-9]+", chat) else chat
+            key = (key[0], self._chat({"chat_id": chat_id}), *key[2:])
+        language = _arg(params, "language_code")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise _td_error("Invalid language code specified")
+        return key, language
 
     async def _set_my_commands(self, params: JSON, files: dict[str, _Upload]) -> bool:
+        # Client::get_bot_commands, then TDLib's set_commands (BotCommand.cpp), then the server.
         commands = params.get("commands")
+        if commands is None or commands == "":
+            commands = []
+        if isinstance(commands, str):
+            raise _td_error("Can't parse commands JSON object")
         if not isinstance(commands, list):
-            raise _bad_request("can't parse commands JSON object")
-        if len(commands) > 100:
-            raise _bad_request("too many commands specified")
-        parsed: list[tuple[str, str]] = []
+            raise _td_error("Expected an Array of BotCommand")
+        given: list[tuple[str, str]] = []
         for command in commands:
-            if not isinstance(command, dict):
-                raise _bad_request("can't parse BotCommand JSON object")
-            name = str(command.get("command", ""))
-            description = str(command.get("description", ""))
-            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
-                raise _bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(description) <= 256:
-                raise _bad_request("command description is empty or too long")
-            parsed.append((name, description))
+            try:
+                if not isinstance(command, dict):
+                    raise _FieldError("expected an Object")
+                name = _string_field(command, "command", required=True)
+                description = _string_field(command, "description", required=True)
+            except _FieldError as exc:
+                raise _td_error(f"Can't parse BotCommand: {exc}") from None
+            given.append((name, description))
         key = self._scope_key(params)
+        parsed: list[tuple[str, str]] = []
+        for name, description in given:
+            name = _clean_text(name, [])[0].strip(" \t\r\n\0\v").removeprefix("/")
+            description = _clean_text(description, [])[0].strip(" \t\r\n\0\v")
+            if not name:
+                raise _td_error("Command must be non-empty")
+            if len(name) > 32:
+                raise _td_error("Command length must not exceed 32")
+            if not description:
+                raise _td_error("Command description must be non-empty")
+            if len(description) > 256:
+                raise _td_error("Command description length must not exceed 256")
+            parsed.append((name, description))
+        # The server (Bot API page: "1-32 characters. Can contain only lowercase English
+        # letters, digits and underscores"; at most 100 commands).
+        if len(parsed) > MAX_COMMANDS:
+            raise _td_error("BOT_COMMANDS_TOO_MUCH")
+        if any(not re.fullmatch(r"[a-z0-9_]+", name) for name, _ in parsed):
+            raise _td_error("BOT_COMMAND_INVALID")
         if parsed:
             self._commands[key] = parsed
         else:
@@ -1402,6 +1535,41 @@ class FakeTelegram:
     async def _get_my_commands(self, params: JSON, files: dict[str, _Upload]) -> list[JSON]:
         commands = self._commands.get(self._scope_key(params), [])
         return [{"command": name, "description": text} for name, text in commands]
+
+    def _bot_info(self, params: JSON, key: str, limit: int | None = None) -> tuple[str, str]:
+        """(language, text) of set/getMy(Short)Description: TDLib's validate_bot_language_code;
+        the length limits are the Bot API page's (the server's error text for them is not
+        documented: the fake's wording)."""
+        language = _arg(params, "language_code")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise _td_error("Invalid language code specified")
+        text = _arg(params, key)
+        if limit is not None and len(text) > limit:
+            raise _bad_request(f"{key.replace('_', ' ')} is too long")
+        return language, text
+
+    def _set_bot_info(self, store: dict[str, str], language: str, text: str) -> bool:
+        if text:
+            store[language] = text
+        else:  # "Pass an empty string to remove the dedicated description"
+            store.pop(language, None)
+        return True
+
+    async def _set_my_description(self, params: JSON, files: dict[str, _Upload]) -> bool:
+        language, text = self._bot_info(params, "description", MAX_DESCRIPTION)
+        return self._set_bot_info(self.descriptions, language, text)
+
+    async def _set_my_short_description(self, params: JSON, files: dict[str, _Upload]) -> bool:
+        language, text = self._bot_info(params, "short_description", MAX_SHORT_DESCRIPTION)
+        return self._set_bot_info(self.short_descriptions, language, text)
+
+    async def _get_my_description(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        language, _ = self._bot_info(params, "description")
+        return {"description": self.descriptions.get(language, "")}
+
+    async def _get_my_short_description(self, params: JSON, files: dict[str, _Upload]) -> JSON:
+        language, _ = self._bot_info(params, "short_description")
+        return {"short_description": self.short_descriptions.get(language, "")}
 
     async def _send_chat_action(self, params: JSON, files: dict[str, _Upload]) -> bool:
         self._chat(params)
@@ -1447,111 +1615,739 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_HTML_ENTITY_TYPES: Final[dict[str, str]] = {
-    "b": "bold",
-    "strong": "bold",
+# --- Telegram's rules for texts, keyboards and links -----------------------------------------
+#
+# Ported from the open-source Bot API server (github.com/tdlib/telegram-bot-api,
+# telegram-bot-api/Client.cpp) and TDLib (github.com/tdlib/td: td/telegram/MessageEntity.cpp,
+# ReplyMarkup.cpp, LinkManager.cpp, misc.cpp; tdutils/td/utils/HttpUrl.cpp, JsonBuilder.cpp),
+# so that the fake refuses what Telegram refuses, with Telegram's words, and nothing more.
+
+
+def _td_error(message: str) -> ApiError:
+    """An error as the Bot API words it (Client::fail_query_with_error): "Bad Request: " and the
+    message with its first letter lowercased, unless it is an UPPER_CASE server code."""
+    if len(message) >= 2 and (message[1] == "_" or "A" <= message[1] <= "Z"):
+        return ApiError(400, f"Bad Request: {message}")
+    return ApiError(400, f"Bad Request: {message[:1].lower()}{message[1:]}")
+
+
+def _arg(params: JSON, key: str) -> str:
+    """A parameter as the Bot API reads it: every value is a string (objects as JSON)."""
+    value = params.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _FieldError(Exception):
+    """A JSON field error worded like tdutils' JsonObject (the caller adds its prefix)."""
+
+
+def _string_field(obj: JSON, name: str, *, required: bool = False) -> str:
+    """JsonObject::get_{required,optional}_string_field: a String, or a Number as written."""
+    if name not in obj:
+        if required:
+            raise _FieldError(f'Can\'t find field "{name}"')
+        return ""
+    value = obj[name]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return json.dumps(value)
+    raise _FieldError(f'Field "{name}" must be of type String')
+
+
+def _bool_field(obj: JSON, name: str) -> bool:
+    """JsonObject::get_optional_bool_field: only true and false, not 1 or "true"."""
+    value = obj.get(name, False)
+    if not isinstance(value, bool):
+        raise _FieldError(f'Field "{name}" must be of type Boolean')
+    return value
+
+
+def _long_field(obj: JSON, name: str) -> int:
+    """JsonObject::get_optional_long_field: an integer Number, or a String of one."""
+    if name not in obj:
+        return 0
+    value = obj[name]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _FieldError(f'Field "{name}" must be a Number')
+    text = value if isinstance(value, str) else json.dumps(value)
+    if not re.fullmatch(r"-?[0-9]+", text) or not -(2**63) <= int(text) < 2**63:
+        raise _FieldError(f'Field "{name}" must be a valid Number')
+    return int(text)
+
+
+def _object_field(obj: JSON, name: str, *, required: bool = False) -> JSON | None:
+    """JsonObject::extract_{required,optional}_field(name, Object)."""
+    if name not in obj:
+        if required:
+            raise _FieldError(f'Can\'t find field "{name}"')
+        return None
+    value = obj[name]
+    if not isinstance(value, dict):
+        raise _FieldError(f'Field "{name}" must be of type Object')
+    return value
+
+
+def _array_field(obj: JSON, name: str) -> list[Any] | None:
+    """JsonObject::extract_optional_field(name, Array): a null is refused too."""
+    if name not in obj:
+        return None
+    value = obj[name]
+    if not isinstance(value, list):
+        raise _FieldError(f'Field "{name}" must be of type Array')
+    return value
+
+
+# clean_input_string (misc.cpp): these characters are dropped; other control characters
+# (except "\n") become spaces.
+_DROPPED_CHARS: Final = frozenset(
+    {"\r", "\u0333", "\u033f", "\u030a", *(chr(c) for c in range(0x2028, 0x202F))}
+)
+
+
+def _clean_text(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
+    """clean_input_string_with_entities (MessageEntity.cpp), entity offsets following."""
+    out: list[str] = []
+    moved: dict[int, int] = {}  # UTF-16 offset before -> after, at character boundaries
+    old = new = 0
+    for char in text:
+        moved[old] = new
+        width = 2 if ord(char) > 0xFFFF else 1
+        old += width
+        if char in _DROPPED_CHARS:
+            continue
+        out.append(" " if ord(char) < 32 and char != "\n" else char)
+        new += width
+    moved[old] = new
+    fixed = []
+    for entity in entities:
+        start = moved.get(int(entity.get("offset", 0)))
+        end = moved.get(int(entity.get("offset", 0)) + int(entity.get("length", 0)))
+        if start is not None and end is not None and end > start:
+            fixed.append({**entity, "offset": start, "length": end - start})
+    return "".join(out), fixed
+
+
+def _fix_text(text: str, entities: list[JSON], *, allow_empty: bool) -> tuple[str, list[JSON]]:
+    """fix_formatted_text (MessageEntity.cpp): cleaned, spaces and newlines trimmed at the end
+    and, up to the first entity, at the start. Nothing else left is "Text must be non-empty"
+    (an empty caption is allowed: no caption)."""
+    text, entities = _clean_text(text, entities)
+    body = text.rstrip(" \n")
+    if not body:
+        if allow_empty:
+            return "", []
+        raise _td_error("Text must be non-empty")
+    end = _utf16_len(body)
+    kept = [
+        {**entity, "length": min(entity["length"], end - entity["offset"])}
+        for entity in entities
+        if entity["offset"] < end
+    ]
+    first = min((entity["offset"] for entity in kept), default=len(body))
+    skip = 0
+    while skip < first and body[skip] in " \n":
+        skip += 1
+    shifted = [{**entity, "offset": entity["offset"] - skip} for entity in kept]
+    return body[skip:], sorted(shifted, key=lambda e: (e["offset"], -e["length"]))
+
+
+# --- HTML parse mode: TDLib's parse_html (MessageEntity.cpp), ported byte for byte -----------
+
+_HTML_TAGS: Final = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "tg-time",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
+)
+_SIMPLE_TAGS: Final[dict[str, str]] = {
     "i": "italic",
     "em": "italic",
-    "u": "underline",
-    "ins": "underline",
+    "b": "bold",
+    "strong": "bold",
     "s": "strikethrough",
     "strike": "strikethrough",
     "del": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
     "tg-spoiler": "spoiler",
     "span": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
 }
-_TAG_RE: Final = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?)>")
-_ATTR_RE: Final = re.compile(r"""([A-Za-z_-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_CHAR_REF_RE: Final = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#[xX][0-9a-fA-F]+);")
-_PLAIN_RE: Final = re.compile(r"[^<&]+")
+
+
+def _is_space(c: int) -> bool:
+    return c in b" \t\r\n\0\v"  # tdutils is_space: the NUL ending a C string counts too
+
+
+def _is_alpha(c: int) -> bool:
+    return 0x61 <= (c | 0x20) <= 0x7A
+
+
+def _is_digit(c: int) -> bool:
+    return 0x30 <= c <= 0x39
+
+
+def _is_hex(c: int) -> bool:
+    return _is_digit(c) or 0x61 <= (c | 0x20) <= 0x66
 
 
 def _entities_error(detail: str) -> ApiError:
-    return _bad_request(f"can't parse entities: {detail}")
+    # parseTextEntities (SynchronousRequests.cpp) prefixes "Can't parse entities: ".
+    return _td_error(f"Can't parse entities: {detail}")
+
+
+def _decode_html_entity(data: bytes, pos: int) -> tuple[int, int]:
+    """decode_html_entity: (code point, position after it), or (0, pos) to keep a plain "&".
+    Only &lt; &gt; &amp; &quot; and numeric references; the ";" may be left out."""
+
+    def at(i: int) -> int:
+        return data[i] if i < len(data) else 0
+
+    end = pos + 1
+    code = 0
+    if at(pos + 1) == 0x23:  # "#"
+        end += 1
+        if at(pos + 2) == 0x78:  # "x" (lowercase only)
+            end += 1
+            while _is_hex(at(end)):
+                code = code * 16 + int(chr(at(end)), 16)
+                end += 1
+        else:
+            while _is_digit(at(end)):
+                code = code * 10 + at(end) - 0x30
+                end += 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos
+    else:
+        while _is_alpha(at(end)):
+            end += 1
+        code = {b"lt": 0x3C, b"gt": 0x3E, b"amp": 0x26, b"quot": 0x22}.get(data[pos + 1 : end], 0)
+        if not code:
+            return 0, pos
+    if at(end) == 0x3B:  # ";"
+        end += 1
+    return code, end
+
+
+def _html_char(code: int) -> bytes:
+    return chr(code).encode("utf-8", "surrogatepass")
 
 
 def _parse_html(text: str) -> tuple[str, list[JSON]]:
-    """Telegram's HTML parse mode: the plain text and its entities (offsets in UTF-16)."""
-    out: list[str] = []
-    length = 0
-    stack: list[tuple[str, int, dict[str, str]]] = []
+    """Telegram's HTML parse mode: the plain text and its entities (offsets in UTF-16 code
+    units), or "can't parse entities: …" with TDLib's words and byte offsets.
+    Simplifications: <tg-time> gives no entity; a tg://user?id= link stays a text_link."""
+    data = text.encode()
+    size = len(data)
+
+    def at(i: int) -> int:
+        return data[i] if i < size else 0
+
+    out = bytearray()
+    utf16 = 0
     entities: list[JSON] = []
+    # open tags: (name, argument, UTF-16 offset, byte offset in `out`)
+    nested: list[tuple[str, str, int, int]] = []
     i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "<":
-            offset = len(text[:i].encode())  # only for error messages, as Telegram words them
-            match = _TAG_RE.match(text, i)
-            if match is None:
-                raise _entities_error(f'Unsupported start tag "" at byte offset {offset}')
-            closing, name, attr_text = match.group(1) == "/", match.group(2).lower(), match[3]
-            i = match.end()
-            if closing:
-                if not stack:
-                    raise _entities_error(f"Unexpected end tag at byte offset {offset}")
-                open_name, start, attrs = stack.pop()
-                if open_name != name:
-                    raise _entities_error(
-                        f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", '
-                        f'found "</{name}>"'
-                    )
-                css_class = attrs.get("class", "")
-                is_language = css_class.startswith("language-")
-                language = css_class.removeprefix("language-") if is_language else ""
-                if open_name == "code" and stack and stack[-1][0] == "pre" and language:
-                    # <pre><code class="language-x">: one pre entity with that language
-                    stack[-1][2]["language"] = language
-                    continue
-                entity = _html_entity(open_name, attrs, start, length - start)
-                if entity is not None:
-                    entities.append(entity)
+    while i < size:
+        c = data[i]
+        if c == 0x26:  # "&"
+            code, end = _decode_html_entity(data, i)
+            if code:
+                utf16 += 1 + (code > 0xFFFF)
+                out += _html_char(code)
+                i = end
                 continue
-            if name not in _HTML_ENTITY_TYPES:
-                raise _entities_error(f'Unsupported start tag "{name}" at byte offset {offset}')
-            attrs = {
-                m.group(1).lower(): html.unescape(next((g for g in m.groups()[1:] if g), ""))
-                for m in _ATTR_RE.finditer(attr_text or "")
-            }
-            if name == "span" and attrs.get("class") != "tg-spoiler":
-                raise _entities_error(
-                    f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
-                )
-            stack.append((name, length, attrs))
+        if c != 0x3C:  # "<"
+            if c & 0xC0 != 0x80:
+                utf16 += 1 + (c >= 0xF0)
+            out.append(c)
+            i += 1
             continue
-        if char == "&":
-            ref = _CHAR_REF_RE.match(text, i)
-            piece = html.unescape(ref.group(0)) if ref else "&"
-            i = ref.end() if ref else i + 1
-        else:  # a run of plain text at once: the server parses every message the bots send
-            run = _PLAIN_RE.match(text, i)
-            assert run is not None
-            piece = run.group(0)
-            i = run.end()
-        out.append(piece)
-        length += _utf16_len(piece)
-    if stack:
-        raise _entities_error(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+
+        begin = i
+        i += 1
+        if at(i) != 0x2F:  # a start tag
+            while not _is_space(at(i)) and at(i) != 0x3E:
+                i += 1
+            if at(i) == 0:
+                raise _entities_error(f"Unclosed start tag at byte offset {begin}")
+            tag = data[begin + 1 : i].lower().decode()
+            if tag not in _HTML_TAGS:
+                raise _entities_error(f'Unsupported start tag "{tag}" at byte offset {begin}')
+            argument = ""
+            while at(i) != 0x3E:
+                while at(i) != 0 and _is_space(at(i)):
+                    i += 1
+                if at(i) == 0x3E:
+                    break
+                name_begin = i
+                while not _is_space(at(i)) and at(i) not in b"=>/\"'":
+                    i += 1
+                name = data[name_begin:i]
+                if not name:
+                    raise _entities_error(
+                        f'Empty attribute name in the tag "{tag}" at byte offset {begin}'
+                    )
+                while at(i) != 0 and _is_space(at(i)):
+                    i += 1
+                if at(i) != 0x3D:  # "=": an attribute without a value
+                    if at(i) == 0:
+                        raise _entities_error(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                    if tag == "blockquote" and name == b"expandable":
+                        argument = "1"
+                    continue
+                i += 1
+                while at(i) != 0 and _is_space(at(i)):
+                    i += 1
+                if at(i) == 0:
+                    raise _entities_error(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                if at(i) not in b"'\"":  # a name token: letters, digits, "." and "-"
+                    token_begin = i
+                    while _is_alpha(at(i)) or _is_digit(at(i)) or at(i) in b".-":
+                        i += 1
+                    raw_value = data[token_begin:i].lower()
+                    if not _is_space(at(i)) and at(i) != 0x3E:
+                        raise _entities_error(
+                            f"Unexpected end of name token at byte offset {token_begin}"
+                        )
+                else:  # a quoted string, character references decoded
+                    quote = at(i)
+                    i += 1
+                    value_bytes = bytearray()
+                    while at(i) != quote and at(i) != 0:
+                        if at(i) == 0x26:
+                            code, end = _decode_html_entity(data, i)
+                            if code:
+                                value_bytes += _html_char(code)
+                                i = end
+                                continue
+                        value_bytes.append(at(i))
+                        i += 1
+                    if at(i) == quote:
+                        i += 1
+                    raw_value = bytes(value_bytes)
+                if at(i) == 0:
+                    raise _entities_error(f"Unclosed start tag at byte offset {begin}")
+                value = raw_value.decode("utf-8", "surrogatepass")
+                if tag == "a" and name == b"href":
+                    argument = value
+                elif tag == "code" and name == b"class" and value.startswith("language-"):
+                    argument = value.removeprefix("language-")
+                elif tag == "span" and name == b"class" and value.startswith("tg-"):
+                    argument = value.removeprefix("tg-")
+                elif (tag, name) in (("tg-emoji", b"emoji-id"), ("tg-time", b"format")):
+                    argument = value
+                elif tag == "blockquote" and name == b"expandable":
+                    argument = "1"
+            if tag == "span" and argument != "spoiler":
+                raise _entities_error(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
+                )
+            nested.append((tag, argument, utf16, len(out)))
+            i += 1  # the ">"
+            continue
+
+        # an end tag
+        if not nested:
+            raise _entities_error(f"Unexpected end tag at byte offset {begin}")
+        while not _is_space(at(i)) and at(i) != 0x3E:
+            i += 1
+        end_tag = data[begin + 2 : i].lower().decode()
+        while _is_space(at(i)) and at(i) != 0:
+            i += 1
+        if at(i) != 0x3E:
+            raise _entities_error(f"Unclosed end tag at byte offset {begin}")
+        tag, argument, start, start_byte = nested[-1]
+        if end_tag and end_tag != tag:  # "</>" closes whatever is open
+            raise _entities_error(
+                f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", '
+                f'found "</{end_tag}>"'
+            )
+        if utf16 > start:  # an empty element gives no entity
+            _add_html_entity(
+                entities, tag, argument, start, utf16 - start, bytes(out[start_byte:])
+            )
+        nested.pop()
+        i += 1
+    if nested:
+        raise _entities_error(f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"')
+    for entity in entities:
+        if entity["type"] == "code":
+            entity.pop("language", None)
+    try:
+        plain = out.decode()
+    except UnicodeDecodeError:
+        raise _entities_error(
+            "Text contains invalid Unicode characters after decoding HTML entities, check for "
+            "unmatched surrogate code units"
+        ) from None
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
+    return plain, entities
 
 
-def _html_entity(name: str, attrs: dict[str, str], offset: int, length: int) -> JSON | None:
-    if length <= 0:
+def _add_html_entity(
+    entities: list[JSON], tag: str, argument: str, offset: int, length: int, inner: bytes
+) -> None:
+    last = entities[-1] if entities else None
+    same_span = last is not None and (last["offset"], last["length"]) == (offset, length)
+    if tag in _SIMPLE_TAGS:
+        entities.append({"type": _SIMPLE_TAGS[tag], "offset": offset, "length": length})
+    elif tag == "tg-emoji":
+        if not re.fullmatch(r"-?[0-9]+", argument) or int(argument) == 0:
+            raise _entities_error("Invalid custom emoji identifier specified")
+        entities.append(
+            {
+                "type": "custom_emoji",
+                "offset": offset,
+                "length": length,
+                "custom_emoji_id": argument,
+            }
+        )
+    elif tag == "a":
+        url = _checked_link(argument or inner.decode("utf-8", "replace"))
+        if url:  # an invalid link just gives no entity
+            entities.append({"type": "text_link", "offset": offset, "length": length, "url": url})
+    elif tag == "pre":
+        if last is not None and same_span and last["type"] == "code" and last.get("language"):
+            last["type"] = "pre"  # <pre><code class="language-x">: one pre with a language
+        else:
+            entities.append({"type": "pre", "offset": offset, "length": length})
+    elif tag == "code":
+        if last is not None and same_span and last["type"] == "pre" and argument:
+            last["language"] = argument
+        else:
+            entity: JSON = {"type": "code", "offset": offset, "length": length}
+            if argument:
+                entity["language"] = argument  # kept only if a <pre> closes around it
+            entities.append(entity)
+    elif tag == "blockquote":
+        kind = "expandable_blockquote" if argument else "blockquote"
+        entities.append({"type": kind, "offset": offset, "length": length})
+
+
+# --- links: LinkManager::check_link_impl and tdutils' parse_url ------------------------------
+
+
+def _url_part_error(part: str, name: str, allow_colon: bool) -> str:
+    data = part.encode()
+    i = 0
+    while i < len(data):
+        c = data[i]
+        allowed = chr(c).isascii() and (chr(c).isalnum() or chr(c) in ".-_!$,~*'();&+=")
+        if allowed or (allow_colon and c == 0x3A):
+            i += 1
+            continue
+        if c == 0x25:  # "%"
+            if i + 2 < len(data) and _is_hex(data[i + 1]) and _is_hex(data[i + 2]):
+                i += 3
+                continue
+            return f"Wrong percent-encoded symbol in URL {name}"
+        if c >= 128:
+            i += 1
+            continue
+        return f"Disallowed character in URL {name}"
+    return ""
+
+
+def _parse_url(url: str) -> tuple[tuple[str, str, str, bool, int, str], str]:
+    """parse_url (HttpUrl.cpp): ((protocol, userinfo, host, is_ipv6, port, query), "") or
+    (…, the reason it is refused)."""
+    bad = ("", "", "", False, 0, "")
+    cut = next((k for k, ch in enumerate(url) if ch in ":/?#@[]"), len(url))
+    protocol = "http"
+    rest = url
+    if url.startswith("://", cut):
+        protocol = url[:cut].lower()
+        if protocol not in ("http", "https"):
+            return bad, "Unsupported URL protocol"
+        rest = url[cut + 3 :]
+    cut = next((k for k, ch in enumerate(rest) if ch in "/?#"), len(rest))
+    userinfo_host_port, query = rest[:cut], rest[cut:]
+    colon = len(userinfo_host_port) - 1
+    while colon > 0 and userinfo_host_port[colon] not in ":]@":
+        colon -= 1
+    port = 0
+    userinfo_host = userinfo_host_port
+    if colon > 0 and userinfo_host_port[colon] == ":":
+        digits = userinfo_host_port[colon + 1 :]
+        while len(digits) > 1 and digits[0] == "0":
+            digits = digits[1:]
+        number = int(digits) if re.fullmatch(r"-?[0-9]{1,10}", digits) else 0
+        port = number if 0 < number < 2**31 else -1
+        userinfo_host = userinfo_host_port[:colon]
+    if not 0 <= port <= 65535:
+        return bad, "Wrong port number specified in the URL"
+    at = userinfo_host.rfind("@")
+    userinfo, host = (
+        (userinfo_host[:at], userinfo_host[at + 1 :]) if at >= 0 else ("", userinfo_host)
+    )
+    is_ipv6 = len(host) >= 2 and host[0] == "[" and host[-1] == "]"
+    if is_ipv6:
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return bad, "Wrong IPv6 address specified in the URL"
+    if not host:
+        return bad, "URL host is empty"
+    if host == ".":
+        return bad, "Host is invalid"
+    query = query.rstrip(" \t\r\n\0\v") or "/"
+    query = ("" if query.startswith("/") else "/") + "".join(
+        f"%{ord(ch):02X}" if ord(ch) <= 0x20 else ch for ch in query
+    )
+    host = host.encode().lower().decode()
+    if is_ipv6:
+        if any(ch not in "0123456789abcdef:." for ch in host[1:-1]):
+            return bad, "Wrong IPv6 URL host"
+    else:
+        error = _url_part_error(host, "host", False) or _url_part_error(userinfo, "userinfo", True)
+        if error:
+            return bad, error
+    return (protocol, userinfo, host, is_ipv6, port, query), ""
+
+
+def _check_link(link: str) -> tuple[str, str]:
+    """LinkManager::check_link_impl: (the link as Telegram stores it, "") or ("", reason)."""
+    scheme = next((s for s in ("tg", "ton", "tonsite") if link.lower().startswith(s + ":")), "")
+    rest = link[len(scheme) + 1 :] if scheme else link
+    if scheme and rest.startswith("//"):
+        rest = rest[2:]
+    (protocol, userinfo, host, is_ipv6, port, query), error = _parse_url(rest)
+    if error:
+        return "", error
+    if scheme:
+        if (
+            rest.lower().startswith("http://")
+            or protocol == "https"
+            or userinfo
+            or port
+            or is_ipv6
+        ):
+            return "", "Wrong tg URL" if scheme == "tg" else "Wrong ton URL"
+        if len(query) > 1 and query[1] == "?":
+            query = query[1:]
+        for ch in host:
+            allowed = (ch.isascii() and ch.isalnum()) or ch in "-_"
+            if not allowed and not (scheme == "tonsite" and ch == "."):
+                return "", "Unallowed characters in URL host"
+        return f"{scheme}://{host}{query}", ""
+    if "." not in host and not is_ipv6:
+        return "", "Wrong HTTP URL"
+    credentials = f"{userinfo}@" if userinfo else ""
+    return f"{protocol}://{credentials}{host}{f':{port}' if port else ''}{query}", ""
+
+
+def _checked_link(link: str) -> str:
+    """LinkManager::get_checked_link: the stored link, or "" when Telegram refuses it."""
+    return _check_link(link)[0]
+
+
+# --- reply markup: Client::get_reply_markup, then TDLib's get_reply_markup ------------------
+
+_MAX_ROW_BUTTONS: Final = 12  # ReplyMarkup.cpp: more are dropped silently
+_MAX_BUTTONS: Final = 300
+
+
+def _button_style(button: JSON) -> None:
+    # Client::get_button_style
+    style = _string_field(button, "style").lower()
+    if style not in ("", "default", "primary", "danger", "success"):
+        raise _FieldError("invalid button style specified")
+
+
+def _keyboard_button(button: Any) -> Any:
+    """Client::get_keyboard_button: a String, or an Object with a "text"."""
+    if isinstance(button, str):
+        return button
+    if not isinstance(button, dict):
+        raise _FieldError("KeyboardButton must be a String or an Object")
+    text = _string_field(button, "text", required=True)
+    _long_field(button, "icon_custom_emoji_id")
+    _button_style(button)
+    for flag in ("request_phone_number", "request_contact", "request_location"):
+        _bool_field(button, flag)
+    for kind in ("request_poll", "web_app", "request_users", "request_user", "request_chat"):
+        if kind in button:
+            _object_field(button, kind, required=True)
+    return {**button, "text": text}
+
+
+def _inline_button(button: Any) -> JSON:
+    """Client::get_inline_keyboard_button(_type): text plus the first action it has, in the
+    server's order; an empty url or callback_data counts as none."""
+    if not isinstance(button, dict):
+        raise _FieldError("InlineKeyboardButton must be an Object")
+    result: JSON = {"text": _string_field(button, "text", required=True)}
+    if _long_field(button, "icon_custom_emoji_id"):
+        result["icon_custom_emoji_id"] = str(button["icon_custom_emoji_id"])
+    _button_style(button)
+    if "style" in button:
+        result["style"] = button["style"]
+    for key in ("url", "callback_data"):
+        value = _string_field(button, key)
+        if value:
+            return {**result, key: value}
+    for key in ("callback_game", "pay"):
+        if key in button:
+            return {**result, key: button[key]}
+    for key in ("switch_inline_query", "switch_inline_query_current_chat"):
+        if key in button:
+            return {**result, key: _string_field(button, key, required=True)}
+    inner_required = {
+        "switch_inline_query_chosen_chat": None,
+        "login_url": "url",
+        "web_app": "url",
+        "copy_text": "text",
+    }
+    for key, required in inner_required.items():
+        if key in button:
+            inner = _object_field(button, key, required=True)
+            assert inner is not None
+            if required is not None:
+                _string_field(inner, required, required=True)
+            return {**result, key: inner}
+    raise _FieldError("Text buttons are unallowed in the inline keyboard")
+
+
+def _parse_reply_markup(value: Any) -> JSON | None:
+    """Client::get_reply_markup: how the Bot API reads reply_markup. Absent or "" is none; so is
+    an object without a keyboard ({}, or {"inline_keyboard": []}); unknown fields are ignored.
+    Returns the markup as Telegram keeps it (buttons reduced to what they do)."""
+    if value is None or value == "":
         return None
-    entity: JSON = {"type": _HTML_ENTITY_TYPES[name], "offset": offset, "length": length}
-    if name == "a":
-        if not attrs.get("href"):
-            return None
-        entity["url"] = attrs["href"]
-    elif name == "blockquote" and "expandable" in attrs:
-        entity["type"] = "expandable_blockquote"
-    elif name == "tg-emoji":
-        entity["custom_emoji_id"] = attrs.get("emoji-id", "")
-    elif name == "pre" and attrs.get("language"):
-        entity["language"] = attrs["language"]
-    return entity
+    if isinstance(value, str):  # not JSON at all
+        raise _td_error("Can't parse reply keyboard markup JSON object")
+    if not isinstance(value, dict):
+        raise _td_error("Object expected as reply markup")
+    try:
+        rows = []
+        for row in _array_field(value, "keyboard") or []:
+            if not isinstance(row, list):
+                raise _td_error('Field "keyboard" must be an Array of Arrays')
+            try:
+                rows.append([_keyboard_button(button) for button in row])
+            except _FieldError as exc:
+                raise _td_error(f"Can't parse keyboard button: {exc}") from None
+        inline_rows = []
+        for row in _array_field(value, "inline_keyboard") or []:
+            if not isinstance(row, list):
+                raise _td_error(
+                    'Field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of '
+                    "Arrays"
+                )
+            try:
+                inline_rows.append([_inline_button(button) for button in row])
+            except _FieldError as exc:
+                raise _td_error(f"Can't parse inline keyboard button: {exc}") from None
+        flags = {
+            name: _bool_field(value, name)
+            for name in (
+                "hide_keyboard",
+                "remove_keyboard",
+                "personal_keyboard",
+                "selective",
+                "force_reply_keyboard",
+                "force_reply",
+            )
+        }
+        _string_field(value, "input_field_placeholder")
+        if rows:
+            for name in ("resize_keyboard", "one_time_keyboard", "is_persistent"):
+                _bool_field(value, name)
+    except _FieldError as exc:
+        raise _td_error(str(exc)) from None
+    others = {k: v for k, v in value.items() if k not in ("keyboard", "inline_keyboard")}
+    if rows:
+        return {"keyboard": rows, **others}
+    if inline_rows:
+        return {"inline_keyboard": inline_rows}
+    if flags["hide_keyboard"] or flags["remove_keyboard"]:
+        return {"remove_keyboard": True, **others}
+    if flags["force_reply"] or flags["force_reply_keyboard"]:
+        return {"force_reply": True, **others}
+    return None
+
+
+def _accepted_markup(markup: JSON | None, *, inline_only: bool = False) -> JSON | None:
+    """TDLib's get_reply_markup (ReplyMarkup.cpp) and the server's checks: buttons with an
+    empty text are dropped, as are rows left empty and a keyboard left without rows; a text that
+    cleaning empties, a bad URL, callback_data over 64 bytes are refused. Edits take only inline
+    keyboards."""
+    if markup is None:
+        return None
+    key = next((k for k in ("keyboard", "inline_keyboard") if k in markup), None)
+    if inline_only and key != "inline_keyboard":
+        raise _td_error("Inline keyboard expected")
+    if key is None:
+        return markup
+    what = "Inline keyboard button" if key == "inline_keyboard" else "Keyboard button"
+    rows: list[list[Any]] = []
+    total = 0
+    for row in markup[key]:
+        kept: list[Any] = []
+        for button in row:
+            fields: JSON = {"text": button} if isinstance(button, str) else button
+            if fields["text"] == "" and not fields.get("icon_custom_emoji_id"):
+                continue
+            if not _clean_text(fields["text"], [])[0]:
+                raise _td_error(f"{what} text must be non-empty")
+            if key == "inline_keyboard" and "url" in fields:
+                url, reason = _check_link(fields["url"])
+                if reason:
+                    raise _td_error(f"{what} URL '{fields['url']}' is invalid: {reason}")
+                button = {**fields, "url": url}
+            kept.append(button)
+            total += 1
+            if len(kept) >= _MAX_ROW_BUTTONS or total >= _MAX_BUTTONS:
+                break
+        if kept:
+            rows.append(kept)
+        if total >= _MAX_BUTTONS:
+            break
+    if not rows:
+        return None
+    for button in (b for row in rows for b in row):
+        data = button.get("callback_data") if isinstance(button, dict) else None
+        # Bot API page, InlineKeyboardButton: callback_data 1-64 bytes; the server says:
+        if data is not None and len(data.encode()) > MAX_CALLBACK_DATA:
+            raise _td_error("BUTTON_DATA_INVALID")
+    return {**markup, key: rows}
+
+
+def _check_link_preview_options(params: JSON) -> None:
+    """Client::get_link_preview_options."""
+    value = params.get("link_preview_options")
+    if value is None or value == "":
+        return
+    if isinstance(value, str):
+        raise _td_error("Can't parse link preview options JSON object")
+    if not isinstance(value, dict):
+        raise _td_error("Object expected as link preview options")
+    try:
+        for name in ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text"):
+            _bool_field(value, name)
+        _string_field(value, "url")
+    except _FieldError as exc:
+        raise _td_error(str(exc)) from None

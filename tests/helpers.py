@@ -21,6 +21,14 @@ BASIC_ROWS: tuple[tuple[str, ...], ...] = (
     ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "<Lan & Hoa>", "giáo viên", "01623000002"),
 )
 
+# A second district beside Đồng Xoài: its Phòng, one school, two people.
+OTHER_DISTRICT: tuple[tuple[str, ...], ...] = (
+    ("PGD-BD", "Phòng GD&ĐT Bù Đăng", "SGD", "Vũ Văn Đăng", "văn phòng", "0915000001"),
+    ("TH-BD", "Trường TH Bù Đăng", "PGD-BD", "Lý Thị Hạnh", "hiệu trưởng", "0915000002"),
+    ("TH-BD", "Trường TH Bù Đăng", "PGD-BD", "Mai Văn Tú", "giáo viên", "0915000003"),
+)
+TWO_DISTRICTS = (*BASIC_ROWS, *OTHER_DISTRICT)
+
 
 def csv_file(
     rows: Sequence[Sequence[str]],

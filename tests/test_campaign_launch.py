@@ -65,8 +65,10 @@ async def walk_to_rounds(office: FakeUser) -> None:
         "- 100% cán bộ, giáo viên tham gia phong trào\n- Trên 50% đơn vị trao học bổng",
         "Bước 6",
     )
-    await press(office, "Tất cả đơn vị", "Bước 7")
-    await office.press("✅ Văn phòng")  # the office does not send the plan to itself
+    roles = await press(office, "Tất cả đơn vị", "Bước 7")
+    # The plan goes to those who carry it out; the office ticks «Văn phòng» only if it wants.
+    defaults = [["⬜ Văn phòng"], ["✅ Hiệu trưởng"], ["✅ Giáo viên, nhân viên"]]
+    assert roles.buttons()[:3] == defaults
     await office.press("Tiếp tục ➡️")
     await office.expect("Bước 8")
 
@@ -96,6 +98,7 @@ async def test_launch_with_two_rounds(bot: RunningBot, telegram: FakeTelegram) -
     await office.expect("Xem trước")
     preview = await office.expect("PHÁT ĐỘNG PHONG TRÀO")
     assert preview.document is not None  # the plan travels with the message
+    assert "Sở GD&ĐT Bình Phước phát động:" in preview.shown  # who launches it
     assert preview.buttons() == [["✅ Đã nhận", "📝 Báo cáo"]]
     count = await office.expect("Số người nhận")
     assert "5 người đã đăng ký" in count.shown  # 2 principals + 3 teachers, office excluded
@@ -107,6 +110,9 @@ async def test_launch_with_two_rounds(bot: RunningBot, telegram: FakeTelegram) -
         assert received.document is not None
         assert telegram.file_bytes(received.document["file_id"]) == plan
         assert "1234/KH-SGDĐT" in received.shown
+        assert received.shown.startswith(
+            "📢 PHÁT ĐỘNG PHONG TRÀO THI ĐUA\nSở GD&ĐT Bình Phước phát động:\n"
+        )
         assert "Sơ kết (theo đơn vị) — hạn nộp 23 giờ 59 ngày 25/01/2024" in received.shown
         assert received.buttons() == [["✅ Đã nhận", "📝 Báo cáo"]]
     progress = await office.expect()  # "⏳ Đang chuẩn bị gửi…", then edited in place
@@ -195,9 +201,10 @@ async def test_wrong_kinds_of_answer(bot: RunningBot, telegram: FakeTelegram) ->
     await answer(office, "- 150% giáo viên", "phải từ 0 đến 100")
     await press(office, "⏭ Bỏ qua", "Bước 6")
     await answer(office, "tất cả", "chọn bằng các nút")
-    await press(office, "Chọn đơn vị theo mã", "Nhập mã đơn vị")
+    await press(office, "Chọn đơn vị", "Chọn đơn vị nhận kế hoạch")
     await answer(office, "KHONG-CO, THCS-TP", "Không có đơn vị mã: KHONG-CO")
-    await answer(office, "THCS-TP", "đơn vị trực thuộc")
+    await answer(office, "THCS-TP", "Đã chọn thêm: Trường THCS Tân Phú")
+    await press(office, "✔️ Xong (đã chọn 1)", "đơn vị trực thuộc")
 
 
 async def test_restart_in_the_middle(bot: RunningBot, telegram: FakeTelegram) -> None:
@@ -231,8 +238,10 @@ async def test_district_office_cannot_pick_units_outside_its_district(
         await district.press("⏭ Bỏ qua")
         await district.expect("Bước")
     await press(district, "⏭ Bỏ qua", "Bước 6")
-    await press(district, "Chọn đơn vị theo mã", "Nhập mã đơn vị")
+    picker = await press(district, "Chọn đơn vị", "Chọn đơn vị nhận kế hoạch")
+    assert "Sở GD&ĐT Bình Phước" not in str(picker.buttons())  # only its own district
     await answer(district, "SGD", "Không thuộc phạm vi của bạn: SGD")
+    await answer(district, "sgd", "Không thuộc phạm vi của bạn: SGD")
 
 
 async def test_announcement_to_everyone(bot: RunningBot, telegram: FakeTelegram) -> None:
@@ -292,7 +301,8 @@ async def test_custom_form_from_a_file(bot: RunningBot, telegram: FakeTelegram) 
     await press(office, "Tổng kết", "hay theo từng cá nhân")
     await press(office, "Theo cá nhân (mỗi người trả lời)", "Nhập hạn nộp")
     await answer(office, "15/07/2024", "mẫu báo cáo")
-    await press(office, "📄 Mẫu riêng (gửi tệp YAML/JSON)", "tệp mẫu báo cáo")
+    await press(office, "📄 Mẫu riêng (gửi tệp YAML/JSON)", "Mẫu báo cáo riêng")
+    await office.expect("Tệp mẫu")  # the sample form (tests/test_launch_prompts.py)
     bad = CUSTOM_FORM.replace("số nguyên", "bảng tính")
     await office.send_document("mau.yaml", bad.encode(), "application/x-yaml")
     errors = await office.expect("chưa được nhận")

@@ -54,6 +54,19 @@ def test_import_then_export(workdir: Path, capsys: pytest.CaptureFixture[str]) -
     assert "Không có gì thay đổi" in capsys.readouterr().out
 
 
+def test_phone_correction_is_printed_as_a_phone_change(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert import_file(workdir, csv_file(BASIC_ROWS)) == 0
+    capsys.readouterr()
+    rows = [(*row[:5], "0987000001") if row[3] == "Trần Văn Ân" else row for row in BASIC_ROWS]
+    assert import_file(workdir, csv_file(rows)) == 0
+    out = capsys.readouterr().out
+    assert "Người: thêm 0, sửa 0, ngừng 0" in out
+    assert "Đổi số điện thoại: 1 người" in out
+    assert "• Trần Văn Ân, Trường THCS Tân Phú: 0912•••002 → 0987•••001" in out
+
+
 BAD_FILES = {
     "empty": (b"", "Tệp trống"),
     "only headers": (csv_file([]), "chỉ có dòng tiêu đề"),

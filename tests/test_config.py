@@ -18,6 +18,8 @@ def test_defaults() -> None:
     )  # fmt: skip
     assert config.quiet_hours == (time(21, 0), time(7, 0))
     assert config.office_admin_ids == frozenset()
+    assert config.quiet_sunday and config.digest_time == time(16, 30)
+    assert config.nomination_quota == 2
 
 
 def test_values_are_parsed() -> None:
@@ -28,6 +30,9 @@ def test_values_are_parsed() -> None:
             "REMINDER_OFFSETS": "2h,1d,30m",
             "QUIET_HOURS": "",
             "LOG_LEVEL": "debug",
+            "QUIET_SUNDAY": "0",
+            "DIGEST_TIME": "17:05",
+            "NOMINATION_QUOTA": "3",
         },
         env_file=None,
     )
@@ -37,6 +42,8 @@ def test_values_are_parsed() -> None:
     )  # fmt: skip
     assert config.quiet_hours is None
     assert config.log_level == "DEBUG"
+    assert not config.quiet_sunday and config.digest_time == time(17, 5)
+    assert config.nomination_quota == 3
 
 
 @pytest.mark.parametrize(
@@ -51,6 +58,11 @@ def test_values_are_parsed() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("BROADCAST_RATE", "fast"),
         ("BROADCAST_RATE", "0"),
+        ("QUIET_SUNDAY", "maybe"),
+        ("DIGEST_TIME", "4pm"),
+        ("DIGEST_TIME", "24:30"),
+        ("NOMINATION_QUOTA", "0"),
+        ("NOMINATION_QUOTA", "two"),
     ],
 )
 def test_malformed_value_names_the_variable(name: str, value: str) -> None:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
+    LinkPreviewOptions,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ParseMode
@@ -33,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import NOT_MODIFIED, TOKEN, FakeTelegram
 
 LAN = 1001
 BINH = 2002
@@ -252,6 +256,8 @@ async def test_unknown_chat_and_invalid_text(tg: FakeTelegram, bot: Bot) -> None
     with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(999, "Xin chào")
     with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message(LAN, "")
+    with pytest.raises(BadRequest, match=r"(?i)text must be non-empty"):
         await bot.send_message(LAN, "  ")
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(LAN, "a" * 4097)
@@ -477,3 +483,449 @@ async def test_html_entities_like_telegram(tg: FakeTelegram, bot: Bot) -> None:
     for broken in ("<b>đậm", "x</b>", "<b><i>x</b></i>", "a < b", "<span>x</span>"):
         with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
             await bot.send_message(LAN, broken, parse_mode=ParseMode.HTML)
+
+
+# --- Telegram's rules, enforced like the real server (see "Telegram's rules" in the fake) ----
+
+
+async def api(tg: FakeTelegram, method: str, **params: object) -> dict[str, object]:
+    """One raw Bot API call with a JSON body; the whole answer."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{tg.api_url}{TOKEN}/{method}", json=params)
+    body: dict[str, object] = response.json()
+    assert response.status_code == (200 if body["ok"] else body["error_code"])
+    return body
+
+
+async def ok(tg: FakeTelegram, method: str, **params: object) -> Any:
+    body = await api(tg, method, **params)
+    assert body["ok"], body
+    return body["result"]
+
+
+async def refused(tg: FakeTelegram, method: str, description: str, **params: object) -> None:
+    body = await api(tg, method, **params)
+    assert (body["ok"], body.get("error_code"), body.get("description")) == (
+        False,
+        400,
+        description,
+    )
+
+
+def button(text: str, data: str = "d") -> dict[str, str]:
+    return {"text": text, "callback_data": data}
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [{}, "", "{}", {"inline_keyboard": []}, {"inline_keyboard": [[]]}, {"keyboard": []}],
+)
+async def test_reply_markup_without_a_keyboard_is_no_keyboard(
+    tg: FakeTelegram, markup: object
+) -> None:
+    # Client::get_reply_markup: "" is no markup; an object with no rows makes none.
+    result = await ok(tg, "sendMessage", chat_id=LAN, text="Chào", reply_markup=markup)
+    assert "reply_markup" not in result
+    assert tg.sent[-1].reply_markup is None
+
+
+@pytest.mark.parametrize(
+    ("markup", "description"),
+    [
+        ("không phải JSON", "can't parse reply keyboard markup JSON object"),
+        ([[button("A")]], "object expected as reply markup"),
+        ({"inline_keyboard": {}}, 'field "inline_keyboard" must be of type Array'),
+        ({"inline_keyboard": None}, 'field "inline_keyboard" must be of type Array'),
+        (
+            {"inline_keyboard": [button("A")]},
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays',
+        ),
+        (
+            {"inline_keyboard": [["A"]]},
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object",
+        ),
+        (
+            {"inline_keyboard": [[{"callback_data": "a"}]]},
+            "can't parse inline keyboard button: Can't find field \"text\"",
+        ),
+        (
+            {"inline_keyboard": [[{"text": ["A"], "callback_data": "a"}]]},
+            'can\'t parse inline keyboard button: Field "text" must be of type String',
+        ),
+        (
+            {"inline_keyboard": [[{"text": "A"}]]},
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline "
+            "keyboard",
+        ),
+        (
+            {"inline_keyboard": [[button("A", "")]]},  # an empty callback_data is none
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline "
+            "keyboard",
+        ),
+        ({"inline_keyboard": [[button("\r")]]}, "inline keyboard button text must be non-empty"),
+        ({"inline_keyboard": [[button("A", "d" * 65)]]}, "BUTTON_DATA_INVALID"),
+        ({"inline_keyboard": [[button("A", "đ" * 33)]]}, "BUTTON_DATA_INVALID"),  # 66 bytes
+        (
+            {"inline_keyboard": [[{"text": "A", "url": "ftp://x.vn"}]]},
+            "inline keyboard button URL 'ftp://x.vn' is invalid: Unsupported URL protocol",
+        ),
+        (
+            {"inline_keyboard": [[{"text": "A", "url": "localhost"}]]},
+            "inline keyboard button URL 'localhost' is invalid: Wrong HTTP URL",
+        ),
+        ({"keyboard": [{"text": "A"}]}, 'field "keyboard" must be an Array of Arrays'),
+        (
+            {"keyboard": [[{"text": "A", "request_contact": "true"}]]},
+            'can\'t parse keyboard button: Field "request_contact" must be of type Boolean',
+        ),
+        (
+            {"keyboard": [[1]]},
+            "can't parse keyboard button: KeyboardButton must be a String or an Object",
+        ),
+        ({"remove_keyboard": 1}, 'field "remove_keyboard" must be of type Boolean'),
+    ],
+)
+async def test_malformed_reply_markup_is_refused(
+    tg: FakeTelegram, markup: object, description: str
+) -> None:
+    await refused(
+        tg,
+        "sendMessage",
+        f"Bad Request: {description}",
+        chat_id=LAN,
+        text="x",
+        reply_markup=markup,
+    )
+    assert tg.sent == []
+
+
+async def test_reply_markup_kept_as_telegram_keeps_it(tg: FakeTelegram) -> None:
+    row = [button(f"{n}", f"n:{n}") for n in range(13)]
+    markup = {
+        "inline_keyboard": [
+            [button("", "skipped"), button("A", "đ" * 32), {"text": "B", "url": "x.vn/a b"}],
+            [button("")],  # a row left empty is dropped
+            row,  # 12 buttons a row at most: the 13th is dropped
+            [{"text": "C", "url": "https://x.vn", "callback_data": "ignored", "unknown": 1}],
+        ],
+        "unknown_field": True,
+    }
+    result = await ok(tg, "sendMessage", chat_id=LAN, text="Chọn", reply_markup=markup)
+    assert result["reply_markup"] == {
+        "inline_keyboard": [
+            [button("A", "đ" * 32), {"text": "B", "url": "http://x.vn/a%20b"}],
+            row[:12],
+            [{"text": "C", "url": "https://x.vn/"}],  # the url wins over callback_data
+        ]
+    }
+    assert tg.sent[-1].buttons() == [["A", "B"], [str(n) for n in range(12)], ["C"]]
+
+
+async def test_reply_keyboards_and_their_removal(tg: FakeTelegram, bot: Bot) -> None:
+    contact = ReplyKeyboardMarkup(
+        [[KeyboardButton("📱 Gửi số điện thoại", request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    sent = await bot.send_message(LAN, "Gửi số", reply_markup=contact)
+    assert sent.reply_markup is None  # a reply keyboard is not part of the message
+    assert tg.sent[-1].buttons() == [["📱 Gửi số điện thoại"]]
+    assert tg.sent[-1].reply_markup is not None
+    assert tg.sent[-1].reply_markup["keyboard"][0][0]["request_contact"] is True
+    await bot.send_message(LAN, "Cảm ơn", reply_markup=ReplyKeyboardRemove())
+    assert tg.sent[-1].reply_markup == {"remove_keyboard": True}
+    await refused(
+        tg,
+        "editMessageReplyMarkup",
+        "Bad Request: inline keyboard expected",
+        chat_id=LAN,
+        message_id=sent.message_id,
+        reply_markup=contact.to_dict(),
+    )
+
+
+async def test_edit_keeps_only_what_is_sent(tg: FakeTelegram, bot: Bot) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
+    sent = await bot.send_message(LAN, "Điểm: 5", reply_markup=keyboard)
+    message = tg.sent[-1]
+    # an edit without reply_markup drops the inline keyboard, so it is a change
+    await bot.edit_message_text("Điểm: 5", LAN, sent.message_id)
+    assert message.reply_markup is None
+    await refused(
+        tg,
+        "editMessageText",
+        NOT_MODIFIED,
+        chat_id=LAN,
+        message_id=sent.message_id,
+        text="  Điểm: 5\n",  # trimmed like every text: the same text
+        reply_markup={},
+    )
+    await ok(
+        tg,
+        "editMessageText",
+        chat_id=LAN,
+        message_id=sent.message_id,
+        text="<b>Điểm</b>: 5",  # same letters, new entities
+        parse_mode="HTML",
+    )
+    await refused(
+        tg,
+        "editMessageText",
+        "Bad Request: MESSAGE_TOO_LONG",  # an edit gets the server's own code
+        chat_id=LAN,
+        message_id=sent.message_id,
+        text="a" * 4097,
+    )
+    await refused(
+        tg,
+        "editMessageText",
+        "Bad Request: inline keyboard expected",
+        chat_id=LAN,
+        message_id=sent.message_id,
+        text="x",
+        reply_markup={"remove_keyboard": True},
+    )
+
+
+async def test_text_rules(tg: FakeTelegram) -> None:
+    async def send(text: str, **params: object) -> dict[str, Any]:
+        result: dict[str, Any] = await ok(tg, "sendMessage", chat_id=LAN, text=text, **params)
+        return result
+
+    async def refuse(text: str, description: str, **params: object) -> None:
+        await refused(
+            tg, "sendMessage", f"Bad Request: {description}", chat_id=LAN, text=text, **params
+        )
+
+    await refuse("", "message text is empty")
+    for blank in (" ", "\n \n", "\t", "\r\n"):  # control characters count as spaces
+        await refuse(blank, "text must be non-empty")
+    for empty in ("<b> </b>", "<b></b>", " &#32; "):
+        await refuse(empty, "text must be non-empty", parse_mode="HTML")
+    # 1-4096 characters after parsing and trimming, in code points (not UTF-16 units)
+    assert len((await send("😀" * 4096))["text"]) == 4096
+    await send(f"<b>{'a' * 4096}</b>\n\n", parse_mode="HTML")
+    await refuse("a" * 4097, "message is too long")
+    await refuse("a" * 32769, "text is too long")  # the raw text: at most 32 KB
+    await refuse("x", "unsupported parse_mode", parse_mode="XML")
+    result = await send("\n  <b>Chào</b> bạn \n\n", parse_mode="html")
+    assert (result["text"], result["entities"]) == (
+        "Chào bạn",
+        [{"type": "bold", "offset": 0, "length": 4}],
+    )
+    assert tg.sent[-1].text == "\n  <b>Chào</b> bạn \n\n"  # as sent, for tests to read
+    assert (await send("a\u2028b\rc"))["text"] == "abc"
+
+
+async def test_caption_rules(tg: FakeTelegram, bot: Bot) -> None:
+    file_id = tg.add_file(b"%PDF", "ke_hoach.pdf", "application/pdf")["file_id"]
+    result = await ok(tg, "sendDocument", chat_id=LAN, document=file_id, caption="é" * 1024)
+    assert len(result["caption"]) == 1024
+    result = await ok(tg, "sendDocument", chat_id=LAN, document=file_id, caption=" \n ")
+    assert "caption" not in result  # an empty caption is no caption
+    await refused(
+        tg,
+        "sendDocument",
+        "Bad Request: message caption is too long",
+        chat_id=LAN,
+        document=file_id,
+        caption="<b>x</b>" + "é" * 1024,
+        parse_mode="HTML",
+    )
+    await refused(
+        tg, "sendDocument", "Bad Request: there is no document in the request", chat_id=LAN
+    )
+    await refused(
+        tg,
+        "editMessageCaption",
+        "Bad Request: MEDIA_CAPTION_TOO_LONG",
+        chat_id=LAN,
+        message_id=tg.sent[-1].message_id,
+        caption="é" * 1025,
+    )
+    sent = await bot.send_document(
+        LAN, InputFile(b"x", filename="a.txt"), caption="<i>Tệp</i>", parse_mode="HTML"
+    )
+    assert sent.caption == "Tệp"
+    photo = await bot.send_photo(BINH, tg.add_file(b"jpg", "a.jpg", "image/jpeg")["file_id"])
+    assert photo.caption is None
+
+
+@pytest.mark.parametrize(
+    ("html_text", "detail"),
+    [
+        ("<b>đậm", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+        ("a < b", 'Unsupported start tag "" at byte offset 2'),
+        ("dòng 1<br>dòng 2", 'Unsupported start tag "br" at byte offset 7'),
+        ("x<br/>", 'Unsupported start tag "br/" at byte offset 1'),
+        ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+        ("ab<b", "Unclosed start tag at byte offset 2"),
+        ('<a href="x.vn', "Unclosed start tag at byte offset 0"),
+        ("<a href", 'Unclosed start tag "a" at byte offset 0'),
+        ("<a href=https://x.vn>x</a>", "Unexpected end of name token at byte offset 8"),
+        ("<b =x>y</b>", 'Empty attribute name in the tag "b" at byte offset 0'),
+        ("<b>x</b", "Unclosed end tag at byte offset 4"),
+        ('<tg-emoji emoji-id="x">👍</tg-emoji>', "Invalid custom emoji identifier specified"),
+    ],
+)
+async def test_html_errors_are_telegrams(tg: FakeTelegram, html_text: str, detail: str) -> None:
+    await refused(
+        tg,
+        "sendMessage",
+        f"Bad Request: can't parse entities: {detail}",
+        chat_id=LAN,
+        text=html_text,
+        parse_mode="HTML",
+    )
+
+
+@pytest.mark.parametrize(
+    ("html_text", "text", "entities"),
+    [
+        ("&lt;b&gt; &amp; &quot;x&quot;", '<b> & "x"', []),
+        ("&lt &amp &#8364 &#x20AC; &#X20AC;", "< & € € &#X20AC;", []),  # lax like Telegram
+        ("a & b &nbsp; &#0; &copy;", "a & b &nbsp; &#0; &copy;", []),  # kept as they are
+        ("<B>x</B> <b>y</>", "x y", [("bold", 0, 1), ("bold", 2, 1)]),  # </> closes any tag
+        ("<b></b>x<i> </i>", "x", []),  # empty tags give nothing; the space is trimmed
+        ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
+        ('<span class="tg-spoiler">s</span>', "s", [("spoiler", 0, 1)]),
+        ('<a href="javascript:alert(1)">x</a>', "x", []),  # a link Telegram refuses: no entity
+        ("<code class='language-py'>c</code>", "c", [("code", 0, 1)]),
+        ("<pre>p</pre>", "p", [("pre", 0, 1)]),
+    ],
+)
+async def test_html_accepted_like_telegram(
+    tg: FakeTelegram, html_text: str, text: str, entities: list[tuple[str, int, int]]
+) -> None:
+    result = await ok(tg, "sendMessage", chat_id=LAN, text=html_text, parse_mode="HTML")
+    assert result["text"] == text
+    got = [(e["type"], e["offset"], e["length"]) for e in result.get("entities", [])]
+    assert got == entities
+
+
+async def test_html_links_are_stored_as_telegram_stores_them(tg: FakeTelegram) -> None:
+    result = await ok(
+        tg,
+        "sendMessage",
+        chat_id=LAN,
+        text="<a href=\"x.vn/tin tuc\">tin</a> <a href='HTTPS://X.VN'>X</a> <a>https://y.vn</a>",
+        parse_mode="HTML",
+    )
+    assert [e["url"] for e in result["entities"]] == [
+        "http://x.vn/tin%20tuc",
+        "https://x.vn/",
+        "https://y.vn/",
+    ]
+
+
+async def test_callback_answer_text_limit(tg: FakeTelegram, bot: Bot) -> None:
+    lan = tg.user(LAN)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Bấm", callback_data="p")]])
+    await bot.send_message(LAN, "Bấm đi", reply_markup=keyboard)
+    await lan.press("Bấm")
+    query_id = tg._updates[-1]["callback_query"]["id"]
+    await refused(
+        tg,
+        "answerCallbackQuery",
+        "Bad Request: MESSAGE_TOO_LONG",
+        callback_query_id=query_id,
+        text="ư" * 201,
+    )
+    assert await bot.answer_callback_query(query_id, "ư" * 200, show_alert=True)
+    assert lan.answers[-1]["text"] == "ư" * 200
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(query_id)  # one answer per query
+
+
+@pytest.mark.parametrize(
+    ("commands", "params", "description"),
+    [
+        ([("Start", "Bắt đầu")], {}, "BOT_COMMAND_INVALID"),
+        ([("bắt_đầu", "Bắt đầu")], {}, "BOT_COMMAND_INVALID"),
+        ([("a" * 33, "x")], {}, "command length must not exceed 32"),
+        ([("/", "x")], {}, "command must be non-empty"),
+        ([("start", " ")], {}, "command description must be non-empty"),
+        ([("start", "đ" * 257)], {}, "command description length must not exceed 256"),
+        ([(f"c{n}", "x") for n in range(101)], {}, "BOT_COMMANDS_TOO_MUCH"),
+        ([("start", "x")], {"language_code": "vie"}, "invalid language code specified"),
+        (
+            [("start", "x")],
+            {"scope": {"type": "everyone"}},
+            "can't parse BotCommandScope: Unsupported type specified",
+        ),
+        (
+            [("start", "x")],
+            {"scope": {"type": "chat"}},
+            "can't parse BotCommandScope: Can't find field \"chat_id\"",
+        ),
+        ([("start", "x")], {"scope": "chat"}, "can't parse BotCommandScope JSON object"),
+        ([("start", "x")], {"scope": {"type": "chat", "chat_id": 999}}, "chat not found"),
+    ],
+)
+async def test_set_my_commands_rules(
+    tg: FakeTelegram, commands: list[tuple[str, str]], params: dict[str, object], description: str
+) -> None:
+    listed = [{"command": c, "description": d} for c, d in commands]
+    await refused(tg, "setMyCommands", f"Bad Request: {description}", commands=listed, **params)
+    assert tg.commands_for() == []
+
+
+async def test_set_my_commands_accepted(tg: FakeTelegram) -> None:
+    listed = [{"command": " /start ", "description": " Bắt đầu "}]
+    listed += [{"command": f"lenh_{n}", "description": "đ" * 256} for n in range(99)]
+    await ok(tg, "setMyCommands", commands=listed, scope={"type": "chat", "chat_id": str(LAN)})
+    commands = tg.commands_for(LAN)
+    assert len(commands) == 100
+    assert commands[0] == ("start", "Bắt đầu")  # trimmed, without the slash
+    await refused(
+        tg,
+        "setMyCommands",
+        "Bad Request: can't parse BotCommand: Can't find field \"description\"",
+        commands=[{"command": "start"}],
+    )
+    await ok(tg, "setMyCommands", commands=[], scope={"type": "chat", "chat_id": LAN})
+    assert tg.commands_for(LAN) == []
+
+
+async def test_bot_descriptions(tg: FakeTelegram, bot: Bot) -> None:
+    assert await bot.set_my_description("Đ" * 512)
+    assert await bot.set_my_short_description("Đ" * 120)
+    assert await bot.set_my_description("Bot thi đua", language_code="vi")
+    assert (await bot.get_my_description()).description == "Đ" * 512
+    assert (await bot.get_my_description("vi")).description == "Bot thi đua"
+    assert (await bot.get_my_short_description()).short_description == "Đ" * 120
+    assert (tg.descriptions, tg.short_descriptions) == (
+        {"": "Đ" * 512, "vi": "Bot thi đua"},
+        {"": "Đ" * 120},
+    )
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
+        await bot.set_my_description("Đ" * 513)
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
+        await bot.set_my_short_description("Đ" * 121)
+    with pytest.raises(BadRequest, match=r"(?i)invalid language code specified"):
+        await bot.set_my_description("x", language_code="VI")
+    assert await bot.set_my_description("")  # removes it
+    assert (await bot.get_my_description()).description == ""
+
+
+async def test_link_preview_options(tg: FakeTelegram, bot: Bot) -> None:
+    await bot.send_message(LAN, "https://x.vn", link_preview_options=LinkPreviewOptions(True))
+    await refused(
+        tg,
+        "sendMessage",
+        "Bad Request: can't parse link preview options JSON object",
+        chat_id=LAN,
+        text="x",
+        link_preview_options="tắt",
+    )
+    await refused(
+        tg,
+        "sendMessage",
+        'Bad Request: field "is_disabled" must be of type Boolean',
+        chat_id=LAN,
+        text="x",
+        link_preview_options={"is_disabled": "true"},
+    )
+    assert len(tg.sent) == 1

@@ -85,7 +85,11 @@ def test_builtin_form_contents() -> None:
     assert (short.prompt, short.type, short.required) == ("Nội dung báo cáo", "text", True)
     join, note = builtin_form("participation").questions
     assert join.type is QuestionType.YESNO and join.required
-    assert join.prompt == "Đơn vị/bạn có tham gia phong trào không?"
+    # Worded for who answers: the unit in a per-unit round, the person in a per-person one.
+    assert join.for_kind("unit").prompt == "Đơn vị có tham gia phong trào không?"
+    assert join.for_kind("person").prompt == "Bạn có tham gia phong trào không?"
+    short_help = builtin_form("short").for_kind("person").questions[0].help or ""
+    assert short_help.startswith("Viết ngắn gọn những việc bạn đã làm")
     assert note.type is QuestionType.TEXT and not note.required
     review = {q.key: q for q in builtin_form("review").questions}
     assert review["so_nguoi_tham_gia"].integer and review["so_nguoi_tham_gia"].minimum == 0
@@ -248,3 +252,22 @@ def test_readme_example_is_a_valid_form() -> None:
     form = parse_form_file(example.encode(), "mau.yaml")
     assert len(form.questions) == 8
     assert {q.type for q in form.questions} == set(QuestionType)
+
+
+def test_a_question_may_be_worded_for_units_and_for_people() -> None:
+    text = (
+        "title: Tham gia\nquestions:\n  - nội dung: Có tham gia không?\n"
+        "    Nội dung theo đơn vị: Đơn vị có tham gia không?\n"
+        "    noi_dung_theo_ca_nhan: Bạn có tham gia không?\n"
+    )
+    form = parse_form_file(text.encode(), "mau.yaml")
+    (question,) = form.questions
+    assert question.prompt == "Có tham gia không?"  # as written, for anything else
+    assert form.for_kind("unit").questions[0].prompt == "Đơn vị có tham gia không?"
+    assert form.for_kind("person").questions[0].prompt == "Bạn có tham gia không?"
+    assert Form.from_json(form.to_json()) == form
+    # A form stored before these fields existed still loads, and is asked as written.
+    old = '{"key":"custom","title":"T","questions":[{"key":"q1","prompt":"Đơn vị/bạn?",'
+    old += '"type":"text","required":true,"max_length":2000,"minimum":null,"maximum":null,'
+    old += '"integer":false,"choices":[],"max_files":10,"help":null}]}'
+    assert Form.from_json(old).for_kind("person").questions[0].prompt == "Đơn vị/bạn?"

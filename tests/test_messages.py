@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.errors import Sender
 from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
@@ -18,6 +19,7 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.access import OfficeContact
 from storage.campaigns import (
     Audience,
     Campaign,
@@ -30,10 +32,11 @@ from storage.campaigns import (
 from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
-from storage.reports import Receipt, RoundInfo, Submission, SubmittedEntry, Task
-from storage.roster import RosterChanges
+from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
+from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
-from storage.round_progress import PersonAnswer, UnitAnswers
+from storage.round_progress import Expected, State, UnitAnswers
+from storage.unit_tree import UnitEntry
 
 PERSON = Person(1, "<Lan & Hoa>", "0912000001", "principal", 1, "T1", "Trường <A>", 5, True)
 COMMANDS = [{"name": "help", "description": "Hướng dẫn"}]
@@ -41,6 +44,17 @@ CHANGES = RosterChanges(
     units_added=("T1",),
     people_added=(PersonSpec("A", "0912000001", "teacher", "T1", 2),),
     people_deactivated=tuple(f"Người {i}" for i in range(12)),
+    phone_changes=(
+        PhoneChange(
+            7,
+            PersonSpec("<Lan & Hoa>", "0987000001", "teacher", "T1", 3),
+            "0912000002",
+            "Trường <A>",
+            registered=True,
+        ),
+    ),
+    same_names=(SameName("<Lan & Hoa>", "Trường <A>", existing=2, rows=1),),
+    scope="Phòng <GD>",
 )
 DEADLINE = datetime(2024, 1, 25, 16, 59, tzinfo=UTC)
 ROUNDS = (Round("Sơ kết", "unit", DEADLINE, "review", 1),)
@@ -60,7 +74,7 @@ SPEC = CampaignSpec(
     document_path=None,
     rounds=ROUNDS,
 )
-UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0)
+UNIT = UnitProgress(1, "Trường A", 10, 9, 5, 1, 0, 0, 3)
 NUMBER_QUESTION = Question("so", "Số học sinh", QuestionType.NUMBER, minimum=0, integer=True)
 FORM_ISSUES = [
     FormIssue("bad_type", 7, {"value": "<Lan & Hoa>"}),
@@ -73,6 +87,7 @@ SUBMISSION = Submission(
 )
 TASK = Task(ROUND_INFO, SUBMISSION)
 ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
+EVIDENCE = Evidence(1, "file-1", "<Lan & Hoa>.pdf", "application/pdf", 10, None, "document")
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
 SAMPLES: dict[str, dict[str, Any]] = {
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
@@ -86,6 +101,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "current": "1.240",
         "intro": ROUND_INFO,
         "form": builtin_form("review"),
+        "now": DEADLINE,
     },
     "answer_too_many_files": {"limit": 10},
     "answer_file_received": {"name": "anh <1>.jpg", "count": 2},
@@ -95,12 +111,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "lines": [(QUESTION, "1.240"), (QUESTION, None)],
         "late": True,
         "submission": SUBMISSION,
+        "now": DEADLINE,
     },
+    "report_sent": {
+        "editing": True,
+        "round": ROUND_INFO,
+        "lines": [(QUESTION, "1.240"), (QUESTION, None)],
+        "submission": SUBMISSION,
+        "now": DEADLINE,
+    },
+    "report_no_rounds": {"principal_rounds": [ROUND_INFO], "campaign": True},
+    "report_comeback_notice": {
+        "round": ROUND_INFO,
+        "person": PERSON,
+        "changes": [(QUESTION, "<Lan & Hoa>", "12"), (QUESTION, "—", "x" * 500)],
+        "shown": 1,
+    },
+    "answer_files_removed": {"count": 2},
+    "review_evidence_caption": {"evidence": EVIDENCE, "round": ROUND_INFO, "entry": ENTRY},
+    "review_evidence_failed": {"evidence": EVIDENCE},
     "report_missing": {"missing": ["Kết quả"]},
     "report_receipt": {"round": ROUND_INFO, "receipt": Receipt(2, DEADLINE, True, True)},
-    "answer_empty": {"question": NUMBER_QUESTION},
+    "answer_empty": {"question": NUMBER_QUESTION, "now": DEADLINE},
     "answer_too_long": {"length": 10_000, "maximum": 2000},
-    "answer_not_number": {"text": "<Lan & Hoa>", "question": NUMBER_QUESTION},
+    "answer_not_number": {"text": "<Lan & Hoa>", "question": NUMBER_QUESTION, "now": DEADLINE},
     "answer_not_integer": {"text": "2,5"},
     "answer_number_range": {"value": -5, "minimum": 0, "maximum": 1240},
     "answer_not_percent": {"text": "<Lan & Hoa>"},
@@ -115,11 +149,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ack_done": {"when": DEADLINE},
     "ack_already": {"when": DEADLINE},
     "announce_ask_text": {"title": "Kế hoạch"},
-    "announcement": {"draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>")},
-    "campaign_message": {"spec": SPEC, "rounds": ROUNDS},
-    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS},
-    "input_bad_date": {"text": "abc"},
-    "input_bad_deadline": {"text": "abc"},
+    "announcement": {
+        "draft": AnnouncementDraft(1, "Kế hoạch", "Họp <b>thứ Hai</b>"),
+        "unit": "Phòng <GD>",
+        "person": "<Lan & Hoa>",
+    },
+    "campaign_message": {"spec": SPEC, "rounds": ROUNDS, "issuer": "Sở <GD>"},
+    "campaign_message_short": {"spec": SPEC, "rounds": ROUNDS, "issuer": None},
+    "input_bad_date": {"text": "abc", "now": DEADLINE},
+    "input_bad_deadline": {"text": "abc", "now": DEADLINE},
+    "input_bad_period": {"text": "abc", "now": DEADLINE},
+    "launch_ask_period": {"now": DEADLINE},
+    "launch_expect_deadline": {"now": DEADLINE},
     "input_bad_time": {"text": "25:00"},
     "input_deadline_past": {"deadline": DEADLINE, "now": DEADLINE},
     "input_impossible_date": {"text": "31/02/2025"},
@@ -129,14 +170,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "input_too_long": {"maximum": 200, "length": 10_000},
     "input_too_many_targets": {"limit": 20},
     "input_too_short": {"minimum": 3},
-    "launch_ask_round_deadline": {"name": "Sơ kết"},
+    "launch_ask_round_deadline": {"name": "Sơ kết", "now": DEADLINE},
     "launch_ask_round_kind": {"name": "Sơ kết"},
     "launch_ask_round_more": {"rounds": ROUNDS},
-    "launch_ask_units": {"units": [("T1", "Trường <1>")], "more": 3},
+    "launch_ask_units": {
+        "shown": [UnitEntry(1, "T1", "Trường <1>", 1)],
+        "page": 1,
+        "pages": 3,
+        "found": 17,
+        "query": "<tân>",
+        "chosen": [UnitEntry(i, f"T{i}", f"Trường <{i}>", 1) for i in range(7)],
+        "added": ["Trường <1>"],
+    },
+    "launch_units_not_found": {"query": "<Lan & Hoa>"},
     "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
     "launch_preview_count": {
-        "audience": Audience(frozenset({1}), (PERSON,)),
+        "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
+        "answering": 1,
     },
     "progress_campaign": {
         "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
@@ -146,18 +197,35 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "progress_person": {"campaigns": [Received(1, "Kế hoạch", "12/KH", None)], "tasks": [TASK]},
     "progress_round": {
         "round": ROUNDS[0],
-        "units": [UnitAnswers(1, "Trường <A>", 4, 3, 1), UnitAnswers(2, "Trường B", 2, 0, 0)],
-        "people": [PersonAnswer("<Lan & Hoa>", "submitted", True), PersonAnswer("B", None, False)],
+        "units": [
+            UnitAnswers(1, "Trường <A>", 4, 3, 1, 1),
+            UnitAnswers(2, "Trường B", 2, 0, 0, 1, 1, 0),
+            UnitAnswers(3, "Trường C", 0, 0, 0, no_principal=True),
+        ],
+        "people": [
+            Expected(1, "Trường <A>", "<Lan & Hoa>", State.ANSWERED, True),
+            Expected(1, "Trường <A>", "B", State.UNREGISTERED),
+        ],
         "shown": 30,
         "now": DEADLINE,
         "closed": True,
     },
+    "progress_names": {
+        "round": ROUND_INFO,
+        "groups": [
+            ("Trường <A>", [Expected(1, "Trường <A>", "<Lan & Hoa>", State.UNREGISTERED)]),
+            ("Trường B", [Expected(2, "Trường B", "", State.NO_PRINCIPAL)]),
+        ],
+        "total": 5,
+        "hidden": 3,
+    },
+    "progress_names_none": {"round": ROUND_INFO},
     "round_close_confirm": {"round": ROUND_INFO},
     "round_closed": {"round": ROUND_INFO},
     "round_reopened": {"round": ROUND_INFO},
     "round_already_closed": {"round": ROUND_INFO},
     "round_already_open": {"round": ROUND_INFO},
-    "report_returned_notice": {"round": ROUND_INFO, "reason": "Thiếu <ảnh>"},
+    "report_returned_notice": {"round": ROUND_INFO, "reason": "Thiếu <ảnh>", "office": PERSON},
     "review_ask_reason": {"entry": ENTRY},
     "review_list": {"round": ROUND_INFO, "count": 40, "shown": 30},
     "review_report": {
@@ -165,21 +233,29 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "entry": ENTRY,
         "lines": [(QUESTION, "1.240")],
         "submission": SUBMISSION,
+        "files": 41,
+        "shown_files": 40,
     },
     "review_returned": {"entry": ENTRY},
     "registration_welcome": {"person": PERSON, "commands": COMMANDS},
     "registration_already": {"person": PERSON, "commands": COMMANDS},
     "registration_admin": {"person": PERSON, "commands": COMMANDS},
-    "registration_not_found": {"phone": "0912000001"},
+    "registration_not_found": {"phone": "0912000001", "user_id": 1001},
+    "registration_ask_contact": {"user_id": 1001, "first_run": True},
+    "not_registered": {"user_id": 1001},
     "registration_bad_phone": {"phone": "abc"},
-    "registration_inactive": {"person": PERSON},
+    "registration_inactive": {
+        "person": PERSON,
+        "office": OfficeContact("Phòng <GD>", ("Phạm Thị Phòng", "Lê Văn Sở")),
+    },
     "registration_person_taken": {"person": PERSON},
     "help": {"person": PERSON, "role": "office", "commands": COMMANDS},
     "not_allowed": {"command": "danhsach", "roles": ["office"]},
-    "error_office": {"user_id": 1, "what": "/start", "error": "boom <x>"},
+    "error_office": {"sender": Sender(5, PERSON, False), "what": "/start", "error": "boom <x>"},
     "roster_issue": {"issue": RosterIssue("bad_phone", 3, {"value": "09"})},
     "roster_errors": {"issues": [1, 2], "texts": ["a", "b"], "hidden": 0},
-    "roster_changes": {"changes": CHANGES, "applied": False},
+    "roster_changes": {"changes": CHANGES, "applied": False, "you_leave": True},
+    "roster_menu": {"scope": PERSON},
     "roster_wrong_type": {"file_name": "a.jpg"},
     "roster_too_big": {"limit_mb": 20},
     "roster_checking": {"file_name": "a.csv"},
@@ -194,7 +270,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "cli_exported": {"count": 3, "path": "a.csv"},
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
-    "cli_username_failed": {"error": "x"},
+    "cli_telegram_failed": {"problem": "network", "url": "http://x/bot", "detail": "<x>"},
     "cli_read_failed": {"path": "a", "error": "x"},
     "broadcast_progress": {
         "title": "<Lan & Hoa>",
@@ -231,13 +307,14 @@ def test_missing_variable_fails_loudly() -> None:
 
 
 def test_escaping_and_plain_text() -> None:
-    html = render("registration_inactive", person=PERSON)
+    html = render("registration_inactive", person=PERSON, office=None)
     assert "&lt;Lan &amp; Hoa&gt;" in html
-    assert render_text("registration_inactive", person=PERSON).startswith("⚠️ <Lan & Hoa>")
+    text = render_text("registration_inactive", person=PERSON, office=None)
+    assert text.startswith("⚠️ <Lan & Hoa>")
 
 
 def test_long_lists_are_shortened() -> None:
-    text = render_text("roster_changes", changes=CHANGES, applied=False)
+    text = render_text("roster_changes", changes=CHANGES, applied=False, you_leave=False)
     assert "Người 9" in text and "Người 10" not in text and "… và 2 người khác" in text
 
 
@@ -289,3 +366,10 @@ def test_example_dates_come_from_the_current_school_year() -> None:
     assert february.deadline == date(2027, 5, 31)
     july = examples(datetime(2027, 7, 1, 3, 0, tzinfo=UTC))
     assert july.year_start == date(2027, 9, 5) and july.deadline == date(2028, 1, 15)
+
+
+def test_round_buttons_cut_names_at_a_word() -> None:
+    title = "Phong trào thi đua Dạy tốt, học tốt năm học 2026-2027"
+    info = RoundInfo(1, 1, title, "Sơ kết học kỳ I", "unit", DEADLINE, "review", None, False)
+    text = label("report_task", task=Task(info), now=DEADLINE)
+    assert text == "🆕 Sơ kết học kỳ I · Phong trào thi đua Dạy tốt… · hạn 25/01/2024"

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from messages import render_text
 from storage.db import Database
 from storage.people import Registration, person_by_phone, register_by_phone
 from storage.roster import apply_import, export_rows, preview_import
 from storage.roster_file import RosterFileError, read_roster
 from storage.roster_writer import roster_bytes
-from tests.helpers import BASIC_ROWS, NOW, csv_file
+from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, csv_file
 
 
 async def dump(db: Database) -> list[tuple[object, ...]]:
@@ -112,3 +113,181 @@ async def test_units_left_out_are_deactivated_but_ancestors_kept(db: Database) -
     rows = [r for r in BASIC_ROWS if r[0] == "THCS-TP"]
     changes = await apply_import(db, read_roster(csv_file(rows)), NOW)
     assert changes.units_deactivated == ("TH-TX",)
+
+
+def with_phone(rows: tuple[tuple[str, ...], ...], name: str, phone: str) -> list[tuple[str, ...]]:
+    """The rows with one person's phone replaced, as an office corrects it in the file."""
+    return [(*row[:5], phone) if row[3] == name else row for row in rows]
+
+
+async def test_phone_corrected_is_the_same_person(db: Database) -> None:
+    await apply_import(db, read_roster(csv_file(BASIC_ROWS)), NOW)
+    await register_by_phone(db, "0912000002", 5001, NOW)
+    before = await person_by_phone(db, "0912000002")
+    assert before is not None
+    # Case and spacing of the name do not matter; the unit and the name do.
+    rows = [
+        (*row[:3], "trần  văn ân", *row[4:5], "0987000001") if row[3] == "Trần Văn Ân" else row
+        for row in BASIC_ROWS
+    ]
+    table = read_roster(csv_file(rows))
+    preview = await preview_import(db, table)
+    changes = await apply_import(db, table, NOW)
+    assert preview == changes
+    assert (changes.people_added, changes.people_deactivated) == ((), ())
+    [change] = changes.phone_changes
+    assert (change.person_id, change.old_phone, change.new_phone) == (
+        before.id,
+        "0912000002",
+        "0987000001",
+    )
+    assert change.registered and changes.registered_kept == 1
+    after = await person_by_phone(db, "0987000001")
+    assert after is not None and after.active
+    assert (after.id, after.telegram_id, after.full_name) == (before.id, 5001, "trần văn ân")
+    assert await person_by_phone(db, "0912000002") is None
+    assert await db.fetchval("SELECT person_id FROM registrations") == before.id
+    # The same file again changes nothing.
+    assert not (await apply_import(db, table, NOW)).changed
+
+
+async def test_same_name_twice_in_a_unit_is_not_guessed(db: Database) -> None:
+    twins = [
+        ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Nguyễn Văn Hùng", "gv", "0914000001"),
+        ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Nguyễn Văn Hùng", "gv", "0914000002"),
+    ]
+    await apply_import(db, read_roster(csv_file([*BASIC_ROWS, *twins])), NOW)
+    # Both old numbers gone, one new row of that name: which of the two is it?
+    new = ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Nguyễn Văn Hùng", "gv", "0987000002")
+    changes = await apply_import(db, read_roster(csv_file([*BASIC_ROWS, new])), NOW)
+    assert changes.phone_changes == ()
+    assert [p.phone for p in changes.people_added] == ["0987000002"]
+    assert changes.people_deactivated == ("Nguyễn Văn Hùng", "Nguyễn Văn Hùng")
+    [same] = changes.same_names
+    assert (same.full_name, same.unit_name, same.existing, same.rows) == (
+        "Nguyễn Văn Hùng",
+        "Trường TH Tân Xuân",
+        2,
+        1,
+    )
+
+
+async def test_same_name_one_kept_the_other_is_a_phone_change(db: Database) -> None:
+    twins = [
+        ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Nguyễn Văn Hùng", "gv", "0914000001"),
+        ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Nguyễn Văn Hùng", "gv", "0914000002"),
+    ]
+    await apply_import(db, read_roster(csv_file([*BASIC_ROWS, *twins])), NOW)
+    kept_id = (await person_by_phone(db, "0914000001")).id  # type: ignore[union-attr]
+    moved_id = (await person_by_phone(db, "0914000002")).id  # type: ignore[union-attr]
+    rows = [*BASIC_ROWS, twins[0], (*twins[1][:5], "0987000003")]
+    changes = await apply_import(db, read_roster(csv_file(rows)), NOW)
+    assert [c.person_id for c in changes.phone_changes] == [moved_id]
+    assert (changes.people_added, changes.people_deactivated, changes.same_names) == ((), (), ())
+    kept = await person_by_phone(db, "0914000001")
+    assert kept is not None and kept.id == kept_id
+
+
+async def test_same_name_in_another_unit_is_a_new_person(db: Database) -> None:
+    await apply_import(db, read_roster(csv_file(BASIC_ROWS)), NOW)
+    # Ân leaves Tân Phú; a teacher of the same name joins Tân Xuân.
+    rows = [r for r in BASIC_ROWS if r[3] != "Trần Văn Ân"]
+    rows.append(("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Trần Văn Ân", "gv", "0987000004"))
+    changes = await apply_import(db, read_roster(csv_file(rows)), NOW)
+    assert changes.phone_changes == ()
+    assert [p.phone for p in changes.people_added] == ["0987000004"]
+    assert changes.people_deactivated == ("Trần Văn Ân",)
+
+
+def district_rows() -> list[tuple[str, ...]]:
+    """Đồng Xoài's own rows, as its office exports them."""
+    return [row for row in BASIC_ROWS if row[0] not in ("SGD",)]
+
+
+async def unit_id(db: Database, code: str) -> int:
+    return int(await db.fetchval("SELECT id FROM units WHERE code = ?", (code,)))
+
+
+async def outside(db: Database, codes: tuple[str, ...]) -> list[tuple[object, ...]]:
+    marks = ",".join("?" * len(codes))
+    sql = (
+        "SELECT u.code, u.name, u.parent_id, u.active, u.updated_at, p.full_name, p.phone,"  # noqa: S608 (placeholders only)
+        " p.role, p.active, p.updated_at FROM units u LEFT JOIN people p ON p.unit_id = u.id"
+        f" WHERE u.code IN ({marks}) ORDER BY u.id, p.id"
+    )
+    return [tuple(row) for row in await db.fetchall(sql, codes)]
+
+
+async def test_district_import_changes_only_its_subtree(db: Database) -> None:
+    await apply_import(db, read_roster(csv_file(TWO_DISTRICTS)), NOW)
+    untouched = await outside(db, ("SGD", "PGD-BD", "TH-BD"))
+    rows = [r for r in district_rows() if r[3] != "Đỗ Thị Bình"]  # Bình left
+    rows[0] = ("PGD-DX", "Phòng GD&ĐT Đồng Xoài", "", *rows[0][3:])  # parent left blank
+    rows += [
+        ("TH-TS", "Trường TH Tân Sơn", "PGD-DX", "Đặng Văn Sơn", "hiệu trưởng", "0916000001"),
+        ("TH-TS", "Trường TH Tân Sơn", "PGD-DX", "Cao Thị Thu", "giáo viên", "0916000002"),
+    ]
+    changes = await apply_import(db, read_roster(csv_file(rows)), NOW, await unit_id(db, "PGD-DX"))
+    assert changes.scope == "Phòng GD&ĐT Đồng Xoài"
+    assert (changes.units_added, changes.units_updated, changes.units_deactivated) == (
+        ("TH-TS",),
+        (),
+        (),
+    )
+    assert [p.full_name for p in changes.people_added] == ["Đặng Văn Sơn", "Cao Thị Thu"]
+    assert changes.people_deactivated == ("Đỗ Thị Bình",)
+    assert await outside(db, ("SGD", "PGD-BD", "TH-BD")) == untouched
+    district = await db.fetchval(
+        "SELECT p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.code = 'PGD-DX'"
+    )
+    assert district == "SGD"  # a blank parent on the office's own unit keeps it where it is
+    # A school of its own left out of the file is deactivated, as for the whole roster.
+    rows = [r for r in rows if r[0] != "TH-TX"]
+    changes = await apply_import(db, read_roster(csv_file(rows)), NOW, await unit_id(db, "PGD-DX"))
+    assert changes.units_deactivated == ("TH-TX",)
+    assert await outside(db, ("SGD", "PGD-BD", "TH-BD")) == untouched
+
+
+async def test_district_import_refuses_rows_outside_by_row(db: Database) -> None:
+    await apply_import(db, read_roster(csv_file(TWO_DISTRICTS)), NOW)
+    before = await dump(db)
+    rows = [
+        *district_rows(),  # lines 2-7
+        ("TH-BD", "Trường TH Bù Đăng", "PGD-BD", "Mai Văn Tú", "giáo viên", "0915000003"),  # 8
+        ("TH-BD", "Trường TH Bù Đăng", "PGD-BD", "Người Mới", "giáo viên", "0917000001"),  # 9
+        ("TH-MOI", "Trường TH Mới", "PGD-BD", "Hồ Văn Mới", "giáo viên", "0917000002"),  # 10
+        ("TH-MOI", "Trường TH Mới", "PGD-BD", "Hồ Thị Mới", "giáo viên", "0917000003"),  # 11
+        ("TH-TOP", "Trường TH Không Cấp Trên", "", "Hồ Văn Top", "giáo viên", "0917000004"),
+        ("TH-TX", "Trường TH Tân Xuân", "PGD-DX", "Lý Thị Hạnh", "giáo viên", "0915000002"),
+        ("SGD", "Sở GD&ĐT Bình Phước", "", "Lê Văn Sở", "Văn phòng", "0911000001"),  # 14
+    ]
+    with pytest.raises(RosterFileError) as caught:
+        await apply_import(db, read_roster(csv_file(rows)), NOW, await unit_id(db, "PGD-DX"))
+    found = [(issue.line, issue.code) for issue in caught.value.issues]
+    assert found == [
+        (8, "outside_scope"),
+        (9, "outside_scope"),
+        (10, "parent_outside_scope"),
+        (11, "unit_refused"),
+        (12, "parent_outside_scope"),
+        (13, "phone_outside_scope"),
+        (14, "outside_scope"),
+    ]
+    texts = [render_text("roster_issue", issue=issue) for issue in caught.value.issues]
+    assert texts[3] == "Dòng 11: đơn vị TH-MOI không nhập được (xem lỗi ở dòng 10)."
+    assert texts[4].startswith("Dòng 12: đơn vị TH-TOP thiếu mã đơn vị cấp trên.")
+    assert "ghi mã đơn vị cấp trên là PGD-DX" in texts[4]
+    assert await dump(db) == before
+
+
+async def test_district_office_may_not_move_its_own_unit(db: Database) -> None:
+    await apply_import(db, read_roster(csv_file(TWO_DISTRICTS)), NOW)
+    rows = district_rows()
+    rows[0] = ("PGD-DX", "Phòng GD&ĐT Đồng Xoài", "PGD-BD", *rows[0][3:])
+    with pytest.raises(RosterFileError) as caught:
+        await apply_import(db, read_roster(csv_file(rows)), NOW, await unit_id(db, "PGD-DX"))
+    assert [(i.line, i.code) for i in caught.value.issues] == [(2, "scope_root_moved")]
+    assert render_text("roster_issue", issue=caught.value.issues[0]) == (
+        "Dòng 2: không đổi được cấp trên của Phòng GD&ĐT Đồng Xoài (PGD-DX) sang PGD-BD: việc"
+        " này do văn phòng cấp trên làm. Hãy để trống ô mã đơn vị cấp trên hoặc ghi SGD."
+    )
