@@ -7,7 +7,6 @@ waiting for files is a conversation, the checklist's buttons work from anywhere.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,12 +24,12 @@ from telegram.ext import (
 from handlers.answers import check_file
 from handlers.common import (
     BotContext,
+    button_of,
     current_actor,
     drop_flow,
     flow_conversation,
     incoming,
     load_flow,
-    pressed,
     require_role,
     save_flow,
     say,
@@ -56,7 +55,6 @@ from storage.models import Actor
 FLOW = "hoso"
 MAX_FILES = 10  # per part
 FILES_QUESTION = Question("ho_so", "Hồ sơ", QuestionType.FILES, max_files=MAX_FILES)
-_PART_PRESS = re.compile(r"hs:p:(\d{1,12}):(\d)")
 
 
 class Step(StrEnum):
@@ -115,7 +113,7 @@ async def start(update: Update, context: BotContext) -> int:
 
 async def choose(update: Update, context: BotContext) -> int:
     actor = await current_actor(update, context)
-    round_id = int(pressed(update).removeprefix("hs:c:") or 0)
+    round_id = button_of(context).id
     info = await _round_for(context, actor, round_id)
     if info is None:
         await _alert(update)
@@ -139,15 +137,15 @@ async def _checklist(update: Update, context: BotContext, info: DossierRound) ->
 
 async def open_part(update: Update, context: BotContext) -> Step | int:
     actor = await current_actor(update, context)
-    match = _PART_PRESS.fullmatch(pressed(update))
-    info = await _round_for(context, actor, int(match[1])) if match else None
-    if match is None or info is None or not 0 <= int(match[2]) < len(PARTS):
+    press = button_of(context)
+    info = await _round_for(context, actor, press.number(0))
+    if info is None or not 0 <= press.number(1) < len(PARTS):
         await _alert(update)
         return ConversationHandler.END
     if info.closed:
         await say(update, "dossier_closed", info=info)
         return ConversationHandler.END
-    part = PARTS[int(match[2])]
+    part = PARTS[press.number(1)]
     assert actor is not None and actor.person is not None
     dossier = await get_dossier(context.db, info, actor.person.unit_id)
     await save_flow(update, context, FLOW, DossierDraft(info.round_id, part))
@@ -210,7 +208,7 @@ async def on_upload_button(update: Update, context: BotContext) -> Step | int:
         return ConversationHandler.END
     draft, info = state
     actor = await current_actor(update, context)
-    if pressed(update) == "hs:rm" and actor is not None and actor.person is not None:
+    if button_of(context).kind == "hs:rm" and actor is not None and actor.person is not None:
         removed = await clear_dossier_part(context.db, info.round_id, actor.person.unit_id,
                                            draft.part, context.clock.now())  # fmt: skip
         if removed:
@@ -233,14 +231,14 @@ def conversation() -> ConversationHandler[BotContext]:
         FLOW,
         [
             CommandHandler("hoso", start, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(choose, pattern=r"^hs:c:\d{1,12}$"),
-            CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
+            CallbackQueryHandler(choose, pattern=r"^hs:c:"),
+            CallbackQueryHandler(open_part, pattern=r"^hs:p:"),
         ],
         {
             Step.UPLOAD: [
                 MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
                 CallbackQueryHandler(on_upload_button, pattern=r"^hs:(done|rm)$"),
-                CallbackQueryHandler(open_part, pattern=r"^hs:p:\d{1,12}:\d$"),
+                CallbackQueryHandler(open_part, pattern=r"^hs:p:"),
                 MessageHandler(not_command, stay(Step.UPLOAD, "dossier_expect_files")),
             ],
         },

@@ -29,13 +29,12 @@ from telegram.ext import (
 from handlers.answers import check_file, parse_answer
 from handlers.common import (
     BotContext,
+    button_of,
     current_actor,
     drop_flow,
     flow_conversation,
     incoming,
     load_flow,
-    pressed,
-    pressed_id,
     require_role,
     save_flow,
     say,
@@ -86,8 +85,9 @@ SUMMARY_QUESTION = Question("tom_tat", "Tóm tắt thành tích", QuestionType.T
 FILES_QUESTION = Question(
     "minh_chung", "Minh chứng", QuestionType.FILES, required=False, max_files=MAX_FILES
 )
-# Buttons inside the conversation; dh:w / dh:wy / dh:fix work from anywhere (below).
-INSIDE = r"^dh:(?:(?:u|up|q|r|p|pp|f|c|ed):\d{1,12}|k:[ic]|done|rm|back|keep|send|edit|go|new)$"
+# Buttons inside the conversation; dh:w / dh:wy / dh:fix work from anywhere (below). The gate
+# has parsed and bounded every press (handlers/permissions.py); handlers read `button_of`.
+INSIDE = r"^dh:(u|up|q|r|p|pp|f|c|ed|k|done|rm|back|keep|send|edit|go|new)(:|$)"
 
 
 class Step(StrEnum):
@@ -380,7 +380,7 @@ async def start(update: Update, context: BotContext) -> Step | int:
 
 async def on_resume(update: Update, context: BotContext) -> Step | int:
     draft = await _draft(update, context)
-    if pressed(update) == "dh:go" and draft.step:
+    if button_of(context).kind == "dh:go" and draft.step:
         if draft.step in (Step.REPLACE, Step.RESUME):  # the quota may have changed since
             return await _check_quota(update, context, draft)
         return await _go(update, context, draft, Step(draft.step))
@@ -468,7 +468,7 @@ async def fix_returned(update: Update, context: BotContext) -> Step | int:
     """«Bổ sung đề nghị» under the office's send-back: the nomination in the summary, with
     every answer filled in, to correct and send again."""
     query = update.callback_query
-    nomination_id = pressed_id(update, "dh:fix:")
+    nomination_id = button_of(context).id
     actor = await current_actor(update, context)
     if not await may_see(context, actor, nomination_id):
         if query is not None:
@@ -605,9 +605,10 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
         return ConversationHandler.END
     draft, actor = state
     step = Step(draft.step)
-    data = pressed(update)
-    action, _, number = data.removeprefix("dh:").partition(":")
-    value = int(number) if number.isdigit() else 0
+    press = button_of(context)  # parsed and bounded by the gate (handlers/permissions.py)
+    action = press.kind.removeprefix("dh:")
+    number = str(press.values[0]) if press.values else ""
+    value = press.values[0] if press.values and isinstance(press.values[0], int) else 0
     if action == "back":
         return await _back(update, context, draft)
     if action == "keep" and (draft.from_review or step is Step.PICK) and draft.complete:
@@ -769,7 +770,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 async def ask_withdraw(update: Update, context: BotContext) -> None:
-    nomination = await _own_open(update, context, pressed_id(update, "dh:w:"))
+    nomination = await _own_open(update, context, button_of(context).id)
     if nomination is None:
         return
     rows = keyboard([(label("nomination_withdraw_yes"), f"dh:wy:{nomination.id}")])
@@ -777,7 +778,7 @@ async def ask_withdraw(update: Update, context: BotContext) -> None:
 
 
 async def do_withdraw(update: Update, context: BotContext) -> None:
-    nomination = await _own_open(update, context, pressed_id(update, "dh:wy:"))
+    nomination = await _own_open(update, context, button_of(context).id)
     actor = await current_actor(update, context)
     if nomination is None or actor is None:
         return
@@ -832,7 +833,7 @@ def conversation() -> ConversationHandler[BotContext]:
         FLOW,
         [
             CommandHandler("dienhinh", start, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(fix_returned, pattern=r"^dh:fix:\d{1,12}$"),
+            CallbackQueryHandler(fix_returned, pattern=r"^dh:fix:"),
         ],
         states,
         cancel,
@@ -842,6 +843,6 @@ def conversation() -> ConversationHandler[BotContext]:
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         conversation(),
-        CallbackQueryHandler(ask_withdraw, pattern=r"^dh:w:\d{1,12}$"),
-        CallbackQueryHandler(do_withdraw, pattern=r"^dh:wy:\d{1,12}$"),
+        CallbackQueryHandler(ask_withdraw, pattern=r"^dh:w:"),
+        CallbackQueryHandler(do_withdraw, pattern=r"^dh:wy:"),
     ]

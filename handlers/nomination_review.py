@@ -11,7 +11,6 @@ whose scope holds the nomination's unit; anyone else gets an alert.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -30,12 +29,11 @@ from telegram.ext import (
 from handlers.common import (
     BotContext,
     answer_once,
+    button_of,
     current_actor,
     drop_flow,
     flow_conversation,
     incoming,
-    pressed,
-    pressed_id,
     require_role,
     say,
     stay,
@@ -89,7 +87,6 @@ QUARTERS_BACK = 4  # quarters offered for publishing, the current one included
 SHOWN_CAMPAIGNS = 8
 QUOTAS = (1, 2, 3, 4, 5)
 ACHIEVEMENT_LINE = 160  # characters of each example's achievement in a publication
-_CARD_PRESS = re.compile(r"dy:([oarbfn]):(\d{1,12})")
 
 
 class Step(StrEnum):
@@ -183,11 +180,11 @@ async def _show(
 async def on_card(update: Update, context: BotContext) -> None:
     """A press on a card (open, approve, files, next); reject and send back are the
     conversation's. The presser's scope is checked before anything about it is read."""
-    match = _CARD_PRESS.fullmatch(pressed(update))
+    press = button_of(context)
     actor = await _office(update, context)
-    if match is None or actor is None:
+    if actor is None:
         return
-    action, nomination_id = match[1], int(match[2])
+    action, nomination_id = press.kind.removeprefix("dy:"), press.id
     if not await may_see(context, actor, nomination_id):
         await _alert(update)
         return
@@ -259,11 +256,11 @@ async def _decide(
 
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:
-    match = _CARD_PRESS.fullmatch(pressed(update))
+    press = button_of(context)
     actor = await _office(update, context)
-    if match is None or actor is None:
+    if actor is None:
         return ConversationHandler.END
-    nomination_id = int(match[2])
+    nomination_id = press.id
     if not await may_see(context, actor, nomination_id):
         await _alert(update)
         return ConversationHandler.END
@@ -271,7 +268,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
     if card is None or card.nomination.status != "pending":
         await say(update, "nomination_not_waiting")
         return ConversationHandler.END
-    action = "reject" if match[1] == "r" else "return"
+    action = "reject" if press.kind == "dy:r" else "return"
     data = {"nomination_id": nomination_id, "action": action}
     await save_draft(context.db, actor.telegram_id, REASON_FLOW, data, context.clock.now())
     await say(update, "nomination_ask_reason", n=card.nomination, action=action)
@@ -339,7 +336,7 @@ def _allowed_quarter(context: BotContext, key: int) -> Quarter | None:
 
 async def publish_quarter(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
-    quarter = _allowed_quarter(context, pressed_id(update, "dy:pq:"))
+    quarter = _allowed_quarter(context, button_of(context).id)
     if actor is None:
         return
     if quarter is None:
@@ -401,7 +398,7 @@ async def publish_audience(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
     if actor is None:
         return
-    campaign_id = pressed_id(update, "dy:pa:") or None
+    campaign_id = button_of(context).id or None
     scope = await scope_unit_ids(context.db, actor)
     if campaign_id is not None and campaign_id not in await campaigns_visible(
         context.db, scope, limit=SHOWN_CAMPAIGNS
@@ -506,29 +503,28 @@ async def settings_menu(update: Update, context: BotContext) -> None:
               quota=context.config.nomination_quota)  # fmt: skip
 
 
-_SETTING_PRESS = re.compile(r"dy:(cs|cq|cd):(\d{1,12})(?::(\d{1,3}))?")
-SETTING_PATTERN = r"^dy:(cs|cd):\d{1,12}$|^dy:cq:\d{1,12}:\d{1,3}$"
+SETTING_PATTERN = r"^dy:(cs|cd|cq):"
 
 
 async def on_setting(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
-    match = _SETTING_PRESS.fullmatch(pressed(update))
-    if actor is None or match is None:
+    press = button_of(context)
+    if actor is None:
         return
-    campaign_id = int(match[2])
+    kind, campaign_id = press.kind.removeprefix("dy:"), press.id
     if campaign_id not in {cid for cid, _ in await _managed_campaigns(context, actor)}:
         await _alert(update)
         return
     settings = await campaign_settings(context.db, campaign_id)
-    if match[1] == "cq" and match[3] is not None:
-        quota = int(match[3])
+    if kind == "cq":
+        quota = press.number(1)
         if quota != 0 and quota not in QUOTAS:
             await _alert(update)
             return
         settings = CampaignSettings(campaign_id, quota or None, settings.dossier)
-    elif match[1] == "cd":
+    elif kind == "cd":
         settings = CampaignSettings(campaign_id, settings.quota, not settings.dossier)
-    if match[1] != "cs":
+    if kind != "cs":
         await set_campaign_settings(context.db, settings, actor.telegram_id, context.clock.now())
     campaign = await get_campaign(context.db, campaign_id)
     rows = [
@@ -540,13 +536,13 @@ async def on_setting(update: Update, context: BotContext) -> None:
     ]  # fmt: skip
     await say(update, "nomination_settings", keyboard(*rows), settings=settings,
               title=campaign.spec.title if campaign else "",
-              default=context.config.nomination_quota, changed=match[1] != "cs")  # fmt: skip
+              default=context.config.nomination_quota, changed=kind != "cs")  # fmt: skip
 
 
 def conversation() -> ConversationHandler[BotContext]:
     return flow_conversation(
         REASON_FLOW,
-        [CallbackQueryHandler(ask_reason, pattern=r"^dy:[rb]:\d{1,12}$")],
+        [CallbackQueryHandler(ask_reason, pattern=r"^dy:[rb]:")],
         {
             Step.REASON: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
@@ -561,14 +557,12 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         conversation(),
         CommandHandler("duyet", start, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_card, pattern=r"^dy:[oafn]:\d{1,12}$"),
+        CallbackQueryHandler(on_card, pattern=r"^dy:[oafn]:"),
         CallbackQueryHandler(publish_menu, pattern=r"^dy:pub$"),
-        CallbackQueryHandler(publish_quarter, pattern=r"^dy:pq:\d{5}$"),
-        CallbackQueryHandler(publish_audience, pattern=r"^dy:pa:\d{1,12}$"),
+        CallbackQueryHandler(publish_quarter, pattern=r"^dy:pq:"),
+        CallbackQueryHandler(publish_audience, pattern=r"^dy:pa:"),
         CallbackQueryHandler(publish_send, pattern=r"^dy:ps$"),
         CallbackQueryHandler(publish_cancel, pattern=r"^dy:px$"),
         CallbackQueryHandler(settings_menu, pattern=r"^dy:cfg$"),
-        CallbackQueryHandler(
-            on_setting, pattern=r"^dy:(cs|cd):\d{1,12}$|^dy:cq:\d{1,12}:\d{1,3}$"
-        ),
+        CallbackQueryHandler(on_setting, pattern=SETTING_PATTERN),
     ]

@@ -191,7 +191,7 @@ async def test_the_quota_then_a_replacement(bot: RunningBot, telegram: FakeTeleg
 async def test_who_may_nominate_whom(bot: RunningBot, telegram: FakeTelegram) -> None:
     await roster(bot, telegram)
     teacher = telegram.user(7102)
-    await step(teacher, "/dienhinh", "chỉ dành cho hiệu trưởng, văn phòng")
+    await step(teacher, "/dienhinh", "chỉ dành cho văn phòng, hiệu trưởng")
     lan = telegram.user(7101)
     await step(lan, "/dienhinh", "1. Đề nghị cá nhân hay tập thể?")
     await press(lan, "👤 Cá nhân", "2. Người được đề nghị")
