@@ -11,18 +11,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.common import BotContext, reply
 from messages import label, render
-from storage.access import scope_unit_ids
 from storage.campaigns import audience_unit_ids, get_campaign
 from storage.dossiers import dossier_rounds, dossiers_of
 from storage.models import Actor
 from storage.nominations import (
     Card,
     Nomination,
-    nomination_unit,
     quarter_progress,
     unit_nominations,
 )
 from storage.quarters import Quarter, quarter_of
+from storage.visibility import may_see_nomination
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 # The fields of achievement (lĩnh vực) a nomination names; stored by key, worded in labels.j2.
@@ -79,13 +78,7 @@ def most_that_fit(total: int, fits_with: Callable[[int], bool]) -> int:
 async def may_see(context: BotContext, actor: Actor | None, nomination_id: int) -> bool:
     """Is the nomination's unit in the actor's scope? Asked before anything else about the
     nomination is read (an office: its units; a principal: their own unit)."""
-    if actor is None or actor.role not in ("office", "principal"):
-        return False
-    unit_id = await nomination_unit(context.db, nomination_id)
-    if unit_id is None:
-        return False
-    scope = await scope_unit_ids(context.db, actor)
-    return scope is None or unit_id in scope
+    return actor is not None and await may_see_nomination(context.db, actor, nomination_id)
 
 
 def is_nominator(actor: Actor, nomination: Nomination) -> bool:

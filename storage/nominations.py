@@ -224,13 +224,6 @@ async def get_nomination(db: Database, nomination_id: int) -> Nomination | None:
     return await db.read(lambda conn: _select(conn, nomination_id))
 
 
-async def nomination_unit(db: Database, nomination_id: int) -> int | None:
-    """Only the unit of a nomination: what a button's presser is checked against before
-    anything else about the nomination is read."""
-    value = await db.fetchval("SELECT unit_id FROM nominations WHERE id = ?", (nomination_id,))
-    return None if value is None else int(value)
-
-
 def _history(
     conn: sqlite3.Connection, nomination_id: int, event: str, person_id: int | None,
     telegram_id: int | None, now: datetime, *, unit_id: int | None = None,
