@@ -117,8 +117,8 @@ class OutgoingMessage:
                 title=str(data.get("title") or ""),
                 link_preview=bool(data.get("link_preview", False)),
             )
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise UndecodableMessage(str(exc)) from exc
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise UndecodableMessage(repr(exc)) from exc
 
 
 def _button(item: Mapping[str, Any]) -> Button:
