@@ -57,10 +57,11 @@ from storage.unit_tree import unit_name
 
 log = logging.getLogger(__name__)
 FLOW = "thongbao"
-SEND = "tb:send:"
-CANCEL = "tb:cancel:"
-SEND_PATTERN = rf"^{SEND}[\w-]{{1,32}}$"
-CANCEL_PATTERN = rf"^{CANCEL}[\w-]{{1,32}}$"
+SEND = "tb:send"
+CANCEL = "tb:cancel"
+# With the draft's token; without one, a preview from before tokens: gone all the same.
+SEND_PATTERN = rf"^{SEND}(:[\w-]{{1,32}})?$"
+CANCEL_PATTERN = rf"^{CANCEL}(:[\w-]{{1,32}})?$"
 MAX_ID_DIGITS = 12  # campaign ids in button data; longer numbers name no campaign
 
 
@@ -123,6 +124,10 @@ async def on_target(update: Update, context: BotContext, draft: AnnouncementDraf
     return await ANNOUNCE.advance(update, context, draft, Step.TEXT)
 
 
+def _token(update: Update, prefix: str) -> str:
+    return pressed(update).removeprefix(prefix).removeprefix(":")
+
+
 def _campaign_id(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
 
@@ -158,9 +163,9 @@ async def show_preview(update: Update, context: BotContext, draft: AnnouncementD
     assert chat is not None
     await say(update, "announce_preview_intro")
     await send_outgoing(context.bot, chat.id, await _message(update, context, actor, draft))
-    buttons = [InlineKeyboardButton(label("cancel"), callback_data=f"{CANCEL}{draft.token}")]
+    buttons = [InlineKeyboardButton(label("cancel"), callback_data=f"{CANCEL}:{draft.token}")]
     if audience.registered:
-        send = InlineKeyboardButton(label("send"), callback_data=f"{SEND}{draft.token}")
+        send = InlineKeyboardButton(label("send"), callback_data=f"{SEND}:{draft.token}")
         buttons.insert(0, send)
     await context.bot.send_message(
         chat.id,
@@ -209,7 +214,7 @@ async def on_send(update: Update, context: BotContext) -> object:
     if actor is None or actor.role != "office":
         await query.answer(render_text("not_allowed_short"), show_alert=True)
         return None
-    token = pressed(update).removeprefix(SEND)
+    token = _token(update, SEND)
     draft = await ANNOUNCE.load(update, context)
     if draft is None or draft.token != token or draft.step != Step.CONFIRM:
         await query.answer(render_text("announce_gone"), show_alert=True)
@@ -252,7 +257,7 @@ async def on_cancel_button(update: Update, context: BotContext) -> object:
     if query is None:
         return None
     draft = await ANNOUNCE.load(update, context)
-    if draft is None or draft.token != pressed(update).removeprefix(CANCEL):
+    if draft is None or draft.token != _token(update, CANCEL):
         await query.answer(render_text("announce_gone"), show_alert=True)
         return draft.step if draft is not None else END
     return await cancel(update, context)

@@ -216,6 +216,8 @@ async def test_a_preview_whose_draft_is_unreadable_launches_nothing(
     answered = len(office.answers)
     await office.press("🚀 Phát động", preview)
     assert GONE in await alert(telegram, office, answered)
+    await office.press_data("pd:launch", preview)  # a preview's button from before tokens
+    assert GONE in await alert(telegram, office, answered + 1)
     assert await count(bot, "SELECT COUNT(*) FROM campaigns") == 0
     for person in people:
         await person.expect_nothing(within=0.1)

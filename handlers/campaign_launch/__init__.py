@@ -12,7 +12,6 @@ the flow asks the current question again; /huy cancels from any step and drops t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -29,7 +28,7 @@ from handlers import unit_picker
 from handlers.campaign_launch import fields, preview, rounds
 from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, CampaignDraft, Step
 from handlers.common import BotContext, flow_conversation, require_role, say
-from handlers.flows import StepHandler
+from handlers.flows import Callback, StepHandler
 
 FLOW = NAME  # the conversation's name (and the drafts' flow), as bot/app.py and tests know it
 
@@ -61,9 +60,6 @@ def _expect(step: Step) -> StepHandler[CampaignDraft]:
         return step
 
     return expect
-
-
-Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 def _on(step: Step, handler: StepHandler[CampaignDraft]) -> Callback:

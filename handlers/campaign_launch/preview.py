@@ -34,10 +34,15 @@ from storage.drafts import DraftGone
 from storage.unit_tree import unit_name
 
 log = logging.getLogger(__name__)
-LAUNCH = "pd:launch:"
-CANCEL = "pd:cancel:"
-LAUNCH_PATTERN = rf"^{LAUNCH}[\w-]{{1,32}}$"
-CANCEL_PATTERN = rf"^{CANCEL}[\w-]{{1,32}}$"
+LAUNCH = "pd:launch"
+CANCEL = "pd:cancel"
+# With the draft's token; without one, a preview from before tokens: gone all the same.
+LAUNCH_PATTERN = rf"^{LAUNCH}(:[\w-]{{1,32}})?$"
+CANCEL_PATTERN = rf"^{CANCEL}(:[\w-]{{1,32}})?$"
+
+
+def _token(update: Update, prefix: str) -> str:
+    return pressed(update).removeprefix(prefix).removeprefix(":")
 
 
 @LAUNCH_FLOW.question(Step.PREVIEW)
@@ -55,9 +60,9 @@ async def show_preview(update: Update, context: BotContext, draft: CampaignDraft
     audience = await resolve_audience(
         context.db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
-    buttons = [(label("cancel"), f"{CANCEL}{draft.token}")]
+    buttons = [(label("cancel"), f"{CANCEL}:{draft.token}")]
     if audience.registered:
-        buttons.insert(0, (label("launch"), f"{LAUNCH}{draft.token}"))
+        buttons.insert(0, (label("launch"), f"{LAUNCH}:{draft.token}"))
     kinds = [r.kind for r in spec.rounds]
     answering = sum(answers_rounds(p.role, kinds) for p in audience.registered)
     await context.bot.send_message(
@@ -77,7 +82,7 @@ async def on_launch(update: Update, context: BotContext) -> object:
     if actor is None or actor.role != "office":
         await query.answer(render_text("not_allowed_short"), show_alert=True)
         return None
-    token = pressed(update).removeprefix(LAUNCH)
+    token = _token(update, LAUNCH)
     draft = await LAUNCH_FLOW.load(update, context)
     if draft is None or draft.token != token or draft.step != Step.PREVIEW:
         await query.answer(render_text("launch_gone"), show_alert=True)
@@ -121,7 +126,7 @@ async def on_cancel_button(update: Update, context: BotContext) -> object:
     if query is None:
         return None
     draft = await LAUNCH_FLOW.load(update, context)
-    if draft is None or draft.token != pressed(update).removeprefix(CANCEL):
+    if draft is None or draft.token != _token(update, CANCEL):
         await query.answer(render_text("launch_gone"), show_alert=True)
         return draft.step if draft is not None else END
     return await cancel(update, context)
