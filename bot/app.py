@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
 from bot.profile import publish_profile
+from bot.retry import RetryingRequest
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
@@ -91,9 +92,12 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         # Enough connections for every update in flight and the outbox sender's requests, so
         # none waits for one (bot/updates.py says why not more); if it ever must, it waits
-        # rather than failing after PTB's default second.
-        .connection_pool_size(MAX_CONCURRENT_UPDATES + DEFAULT_MAX_IN_FLIGHT + 8)
-        .pool_timeout(POOL_TIMEOUT)
+        # rather than failing after PTB's default second. Downloads retry like replies.
+        .request(
+            RetryingRequest(
+                MAX_CONCURRENT_UPDATES + DEFAULT_MAX_IN_FLIGHT + 8, pool_timeout=POOL_TIMEOUT
+            )
+        )
         .post_init(_opener(database))
         .post_shutdown(_closer(database))
         .build()

@@ -45,11 +45,11 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiohttp import BodyPartReader, web
 
@@ -331,6 +331,16 @@ class _Injection:
     chat_id: int | None
 
 
+@dataclass
+class _RandomFaults:
+    rate: float
+    kinds: tuple[int | str, ...]  # HTTP statuses, "before", "after" (when the connection drops)
+    methods: frozenset[str] | None
+    seed: int
+    times: int | None  # faults left; None: no end
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
 class _Own(enum.Enum):
     OWN = "own"
 
@@ -565,6 +575,8 @@ class FakeTelegram:
         self._callback_seq = 0
         self._pending_callbacks: dict[str, FakeUser] = {}
         self._injections: list[_Injection] = []
+        self._random_faults: _RandomFaults | None = None
+        self.faults: list[ApiCall] = []  # the calls fail_randomly failed
         self._send_times: deque[float] = deque()
         self._commands: dict[tuple[tuple[Any, ...], str], list[tuple[str, str]]] = {}
         # setMyDescription / setMyShortDescription, by language code ("" for the default)
@@ -735,6 +747,41 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.01)
 
+    def fail_randomly(
+        self,
+        rate: float,
+        statuses: Sequence[int] = (500, 502),
+        *,
+        drop_connection: bool | Literal["before", "after"] = True,
+        methods: Iterable[str] | None = None,
+        seed: int = 0,
+        times: int | None = None,
+    ) -> None:
+        """From now on a share `rate` of requests fail the way Telegram's now and then do: an
+        error of one of `statuses` (the method did not run) or, with `drop_connection`, the
+        connection closed without an answer, either "before" the method ran or "after" it
+        (done, but the answer lost); each kind equally likely. `methods` limits it to those
+        methods (a file download is "downloadFile"); None means every method and download.
+        `times`: stop after that many faults.
+
+        Whether a request fails depends only on `seed`, the method, its chat (or callback
+        query, or file) and how many such requests came before it, not on how the requests of
+        different chats interleave, so a seed replays the same faults. Failed calls are listed
+        in `faults`. `fail_randomly(0)` stops it.
+        """
+        if isinstance(drop_connection, str):
+            drops: tuple[str, ...] = (drop_connection,)
+        else:
+            drops = ("before", "after") if drop_connection else ()
+        kinds: tuple[int | str, ...] = (*statuses, *drops)
+        if rate <= 0 or not kinds:
+            self._random_faults = None
+            return
+        chosen = None
+        if methods is not None:
+            chosen = frozenset(self._canonical.get(m.lower(), m) for m in methods)
+        self._random_faults = _RandomFaults(rate, kinds, chosen, seed, times)
+
     # --- updates --------------------------------------------------------------------------
 
     def _wake_pollers(self) -> None:
@@ -825,9 +872,14 @@ class FakeTelegram:
             if canonical is None:
                 raise ApiError(404, "Not Found")
             self._check_injected(canonical, params)
+            fault = self._random_fault(call)  # fail_randomly's draw: a 5xx, or a dropped answer
+            if fault is not None and fault != "after":
+                return self._fail(request, call, fault)
             if canonical in SENDING_METHODS:
                 self._check_rate_limit()
             result = await self._handlers[canonical](params, files)
+            if fault == "after":
+                return self._fail(request, call, fault)
         except ApiError as error:
             call.status = error.status
             call.description = error.description
@@ -842,6 +894,9 @@ class FakeTelegram:
         file_path = request.match_info["file_path"]
         call = ApiCall("downloadFile", {"file_path": file_path}, time.monotonic())
         self.calls.append(call)
+        fault = self._random_fault(call)
+        if fault is not None:  # a download changes nothing: lost before or after is the same
+            return self._fail(request, call, fault)
         error: ApiError | None = None
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
@@ -910,6 +965,36 @@ class FakeTelegram:
             if injection.times <= 0:
                 self._injections.remove(injection)
             raise ApiError(injection.status, injection.description, injection.retry_after)
+
+    def _random_fault(self, call: ApiCall) -> int | str | None:
+        """fail_randomly's verdict on this call: None, a status, "before" or "after"."""
+        faults = self._random_faults
+        if faults is None or (faults.methods is not None and call.method not in faults.methods):
+            return None
+        params = call.params
+        about = params.get("chat_id", params.get("callback_query_id", params.get("file_id")))
+        key = (call.method, str(params.get("file_path", about)))
+        faults.seen[key] = number = faults.seen.get(key, 0) + 1
+        digest = hashlib.sha256(f"{faults.seed}:{key}:{number}".encode()).digest()
+        if int.from_bytes(digest[:8]) / 2**64 >= faults.rate:
+            return None
+        if faults.times is not None:
+            faults.times -= 1
+            if faults.times <= 0:
+                self._random_faults = None
+        self.faults.append(call)
+        return faults.kinds[digest[8] % len(faults.kinds)]
+
+    def _fail(self, request: web.Request, call: ApiCall, fault: int | str) -> web.Response:
+        """Answer with a fault of fail_randomly: an error status, or no answer at all."""
+        if isinstance(fault, int):
+            error = ApiError(fault, _DEFAULT_DESCRIPTIONS.get(fault, f"Error {fault}"))
+            call.status, call.description = error.status, error.description
+            return web.json_response(error.body(), status=error.status)
+        call.status, call.description = 0, f"connection dropped {fault} the method ran"
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response()  # never written: the connection is closed
 
     def _check_rate_limit(self) -> None:
         now = time.monotonic()
