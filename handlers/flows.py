@@ -20,12 +20,14 @@ its questions, one per step, and saves the step with the draft before its questi
   draft's commit and the conversation state's) asks the draft's question again rather than
   taking the answer for another question;
 - a step that fails after saving the next step (its question could not be sent, although
-  Telegram may have delivered it) still moves the conversation to that step, and the error
-  is reported as usual (`StepFlow.on`): the flow is never one step behind what it asked.
+  Telegram may have delivered it) still moves the conversation to that step; the error is
+  reported as usual and the question asked again after the apology (`StepFlow.on`): the flow
+  is never one step behind what it asked, nor ahead of what the person saw last.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import asdict, fields
@@ -39,6 +41,7 @@ from handlers.common import BotContext, say
 from handlers.inputs import InputError
 from storage.drafts import FlowEnd, delete_draft, load_draft, save_draft
 
+log = logging.getLogger(__name__)
 END = ConversationHandler.END
 S = TypeVar("S")
 D = TypeVar("D")
@@ -208,10 +211,17 @@ class StepFlow(Flow[SD]):
     ) -> object:
         """A step failed. If it had already saved another step (or ended the flow: a business
         action that ends it calls `ended` right after its commit), the conversation follows
-        the draft and the error is reported as any other; if it had not, it is raised as it
-        is (the state stays)."""
+        the draft: the error is reported as any other (the apology) and the draft's question
+        asked again, since the person may or may not have seen it. If it had not, the error is
+        raised as it is (the state stays, and so does the question the person saw)."""
         saved = await self.load(update, context)
         if saved is not None and saved.step == step:
             raise error
         await context.application.process_error(update, error)
-        return END if saved is None else saved.step
+        if saved is None:
+            return END
+        try:  # after the apology, the question the flow is now at, so the two agree
+            await self.ask(update, context, saved)
+        except Exception as exc:  # still failing: the flow's own command asks it again
+            log.warning("could not ask %s's question again: %s", self.name, exc)
+        return saved.step

@@ -98,17 +98,21 @@ async def contact(update: Update, context: BotContext) -> None:
 
 
 async def _answer(update: Update, context: BotContext, result: RegistrationResult) -> None:
-    if result.missed:  # queued with the registration, in its transaction
-        wake_sender(context)
     if result.outcome in (Registration.REGISTERED, Registration.ALREADY):
         actor = await current_actor(update, context)
-        if actor is not None:
-            template = (
-                "registration_welcome"
-                if result.outcome is Registration.REGISTERED
-                else "registration_already"
-            )
-            await _greet(update, context, actor, template)
+        try:
+            if actor is not None:
+                template = (
+                    "registration_welcome"
+                    if result.outcome is Registration.REGISTERED
+                    else "registration_already"
+                )
+                await _greet(update, context, actor, template)
+        finally:
+            # The campaigns they missed were queued with the registration, in its transaction:
+            # they go out after the welcome, or without it if it failed.
+            if result.missed:
+                wake_sender(context)
         return
     # An OFFICE_ADMIN_IDS admin may open a stale link; they are in already.
     actor = await current_actor(update, context)
