@@ -26,16 +26,14 @@ from handlers.common import (
     BotContext,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     require_role,
-    save_flow,
     say,
     stay,
 )
 from handlers.evidence import incoming_file, keep_file
+from handlers.flows import Flow
 from handlers.inputs import InputError
 from handlers.nominations import keyboard
 from messages import label, render_text
@@ -65,6 +63,9 @@ class Step(StrEnum):
 class DossierDraft:
     round_id: int = 0
     part: str = ""
+
+
+DOSSIER: Flow[DossierDraft] = Flow(FLOW, DossierDraft, command="hoso")
 
 
 async def _rounds_for(context: BotContext, actor: Actor | None) -> list[DossierRound]:
@@ -124,7 +125,7 @@ async def choose(update: Update, context: BotContext) -> int:
 async def _checklist(update: Update, context: BotContext, info: DossierRound) -> int:
     """The checklist ends the conversation: its buttons open a part from anywhere."""
     actor = await current_actor(update, context)
-    await drop_flow(update, context, FLOW)
+    await DOSSIER.drop(update, context)
     if actor is None or actor.person is None:
         return ConversationHandler.END
     dossier = await get_dossier(context.db, info, actor.person.unit_id)
@@ -148,7 +149,7 @@ async def open_part(update: Update, context: BotContext) -> Step | int:
     part = PARTS[press.number(1)]
     assert actor is not None and actor.person is not None
     dossier = await get_dossier(context.db, info, actor.person.unit_id)
-    await save_flow(update, context, FLOW, DossierDraft(info.round_id, part))
+    await DOSSIER.save(update, context, DossierDraft(info.round_id, part))
     await say(update, "dossier_ask_files", _upload_keyboard(bool(dossier.files.get(part))),
               part=part, files=dossier.files.get(part, ()), limit=MAX_FILES)  # fmt: skip
     return Step.UPLOAD
@@ -164,11 +165,11 @@ def _upload_keyboard(has_files: bool) -> Any:
 async def _current(
     update: Update, context: BotContext
 ) -> tuple[DossierDraft, DossierRound] | None:
-    draft = DossierDraft(**await load_flow(update, context, FLOW))
+    draft = await DOSSIER.load(update, context) or DossierDraft()
     actor = await current_actor(update, context)
     info = await _round_for(context, actor, draft.round_id)
     if info is None or draft.part not in PARTS:
-        await drop_flow(update, context, FLOW)
+        await DOSSIER.drop(update, context)
         await say(update, "dossier_none")
         return None
     if info.closed:
@@ -220,7 +221,7 @@ async def on_upload_button(update: Update, context: BotContext) -> Step | int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, FLOW)
+    await DOSSIER.drop(update, context)
     await say(update, "dossier_saved")
     return ConversationHandler.END
 

@@ -31,16 +31,14 @@ from handlers.common import (
     BotContext,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     require_role,
-    save_flow,
     say,
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
+from handlers.flows import Flow
 from handlers.inputs import InputError
 from handlers.nominations import (
     FIELDS,
@@ -153,17 +151,18 @@ class NominationDraft:
         return [*steps, Step.REVIEW]
 
 
+NOMINATE: Flow[NominationDraft] = Flow(FLOW, NominationDraft, command="dienhinh")
+
+
 # ---- plumbing -----------------------------------------------------------------------------------
 
 
 async def _draft(update: Update, context: BotContext) -> NominationDraft:
-    data = await load_flow(update, context, FLOW)
-    known = set(NominationDraft.__dataclass_fields__)
-    return NominationDraft(**{k: v for k, v in data.items() if k in known})
+    return await NOMINATE.load(update, context) or NominationDraft()
 
 
 async def _save(update: Update, context: BotContext, draft: NominationDraft) -> None:
-    await save_flow(update, context, FLOW, draft)
+    await NOMINATE.save(update, context, draft)
 
 
 async def _unit_name(context: BotContext, unit_id: int) -> str:
@@ -384,7 +383,7 @@ async def on_resume(update: Update, context: BotContext) -> Step | int:
         if draft.step in (Step.REPLACE, Step.RESUME):  # the quota may have changed since
             return await _check_quota(update, context, draft)
         return await _go(update, context, draft, Step(draft.step))
-    await drop_flow(update, context, FLOW)
+    await NOMINATE.drop(update, context)
     return await _begin(update, context)
 
 
@@ -457,7 +456,7 @@ async def _quota_full(
             await _save(update, context, replace(draft, step=Step.REVIEW, replaces=None))
             await say(update, "nomination_draft_kept")
         else:
-            await drop_flow(update, context, FLOW)
+            await NOMINATE.drop(update, context)
         return ConversationHandler.END
     draft.step = Step.REPLACE
     await _save(update, context, draft)
@@ -507,7 +506,7 @@ async def _current(update: Update, context: BotContext) -> tuple[NominationDraft
         await say(update, "nomination_lost")
         return None
     if draft.unit_id and not await _may_file_for(context, actor, draft.unit_id):
-        await drop_flow(update, context, FLOW)
+        await NOMINATE.drop(update, context)
         await say(update, "report_not_yours")
         return None
     return draft, actor
@@ -731,7 +730,7 @@ async def _send(
                                        telegram_id=actor.telegram_id, now=now, notice=notice,
                                        flow_draft=flow_draft)  # fmt: skip
         if not done:
-            await drop_flow(update, context, FLOW)
+            await NOMINATE.drop(update, context)
             await say(update, "nomination_not_open", nomination=before)
             return ConversationHandler.END
         wake_sender(context)
@@ -759,7 +758,7 @@ async def _send(
 async def cancel(update: Update, context: BotContext) -> int:
     draft = await _draft(update, context)
     if draft.step in (Step.RESUME, ""):
-        await drop_flow(update, context, FLOW)
+        await NOMINATE.drop(update, context)
         await say(update, "nomination_cancelled")
     else:
         await say(update, "nomination_draft_kept")

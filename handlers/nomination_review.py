@@ -31,7 +31,6 @@ from handlers.common import (
     answer_once,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
     require_role,
@@ -40,6 +39,7 @@ from handlers.common import (
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
+from handlers.flows import Flow
 from handlers.inputs import InputError, check_length
 from handlers.nominations import (
     FIELDS,
@@ -77,6 +77,7 @@ from storage.nominations import (
     reviewer_units,
     set_campaign_settings,
 )
+from storage.outgoing import OutgoingMessage
 from storage.quarters import Quarter
 from storage.reports import evidence_list
 from storage.unit_tree import unit_name
@@ -98,6 +99,16 @@ class PublishDraft:
     token: str = ""
     quarter: int = 0
     campaign_id: int | None = None
+
+
+@dataclass
+class ReasonDraft:
+    nomination_id: int = 0
+    action: str = ""
+
+
+REASON: Flow[ReasonDraft] = Flow(REASON_FLOW, ReasonDraft)
+PUBLISH: Flow[PublishDraft] = Flow(PUBLISH_FLOW, PublishDraft)
 
 
 # ---- who, and what they may decide --------------------------------------------------------------
@@ -230,7 +241,7 @@ async def _decide(
 ) -> None:  # fmt: skip
     office = actor.person
 
-    def notice(decision: Decision) -> dict[str, Any]:
+    def notice(decision: Decision) -> OutgoingMessage:
         n = decision.nomination
         buttons = []
         if decision.outcome == "returned":
@@ -278,7 +289,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
 async def on_reason(update: Update, context: BotContext) -> Step | int:
     actor = await current_actor(update, context)
     if actor is None or actor.role != "office":
-        await drop_flow(update, context, REASON_FLOW)
+        await REASON.drop(update, context)
         await say(update, "not_allowed_short")
         return ConversationHandler.END
     try:
@@ -287,7 +298,7 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
         await say(update, error.template, **error.values)
         return Step.REASON
     draft = await load_draft(context.db, actor.telegram_id, REASON_FLOW) or {}
-    await drop_flow(update, context, REASON_FLOW)
+    await REASON.drop(update, context)
     nomination_id = int(draft.get("nomination_id") or 0)
     action = str(draft.get("action") or "")
     if action not in ("reject", "return") or not await may_see(context, actor, nomination_id):
@@ -298,7 +309,7 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
 
 
 async def cancel_reason(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, REASON_FLOW)
+    await REASON.drop(update, context)
     await say(update, "nomination_reason_cancelled")
     return ConversationHandler.END
 
@@ -451,7 +462,7 @@ async def publish_send(update: Update, context: BotContext) -> None:
         context.db, token=draft.token, publisher_unit_id=await _office_unit(context, actor),
         quarter=quarter, campaign_id=draft.campaign_id,
         nomination_ids=[n.id for n in examples],
-        payload=payload(text, label("nomination_publication_title", quarter=quarter)),
+        message=payload(text, label("nomination_publication_title", quarter=quarter)),
         recipients=recipients, person_id=actor.person.id if actor.person else None,
         telegram_id=actor.telegram_id, progress_chat_id=chat.id,
         progress_message_id=progress.message_id, now=context.clock.now(),
@@ -469,7 +480,7 @@ async def publish_cancel(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
     if actor is None:
         return
-    await drop_flow(update, context, PUBLISH_FLOW)
+    await PUBLISH.drop(update, context)
     await say(update, "announce_cancelled")
 
 

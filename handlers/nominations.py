@@ -20,6 +20,8 @@ from storage.nominations import (
     quarter_progress,
     unit_nominations,
 )
+from storage.outgoing import Button, OutgoingMessage
+from storage.outgoing import keyboard as keyboard_of
 from storage.quarters import Quarter, quarter_of
 from storage.visibility import may_see_nomination
 
@@ -31,15 +33,13 @@ SHOWN_DOSSIER_CAMPAIGNS = 3
 Rows = Sequence[Sequence[tuple[str, str]]]
 
 
-def payload(text: str, title: str, buttons: Rows = ()) -> dict[str, Any]:
-    """What the outbox sends for a nomination notice or a publication: the one place that
-    builds one (a typed outbox message will replace the dict here)."""
-    return {
-        "text": text,
-        "buttons": [[{"text": t, "callback_data": d} for t, d in row] for row in buttons if row],
-        "document": None,
-        "title": title,
-    }
+def payload(text: str, title: str, buttons: Rows = ()) -> OutgoingMessage:
+    """What the outbox sends for a nomination notice or a publication."""
+    return OutgoingMessage(
+        text,
+        keyboard_of((Button(t, callback_data=d) for t, d in row) for row in buttons),
+        title=title,
+    )
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:

@@ -36,22 +36,21 @@ from handlers.common import (
     alert,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     pressed,
     require_role,
-    save_flow,
     say,
     stay,
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from messages import label, render
 from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
+from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Notice,
     RoundInfo,
@@ -91,15 +90,14 @@ class ReportDraft:
     editing: bool = False  # came from the summary: go back there after the answer
 
 
+REPORT: Flow[ReportDraft] = Flow(FLOW, ReportDraft, command="baocao", lost="report_lost")
+
+
 # ---- plumbing -------------------------------------------------------------------------
 
 
-async def _flow(update: Update, context: BotContext) -> ReportDraft:
-    return ReportDraft(**await load_flow(update, context, FLOW))
-
-
 async def _set_flow(update: Update, context: BotContext, flow: ReportDraft) -> None:
-    await save_flow(update, context, FLOW, flow)
+    await REPORT.save(update, context, flow)
 
 
 @lru_cache(maxsize=64)
@@ -276,7 +274,8 @@ async def _current(
     user = update.effective_user
     state = await report_in_progress(context.db, user.id, FLOW) if user else None
     submission, info = (state.submission, state.round) if state else (None, None)
-    if state is None or submission is None or info is None:
+    flow = REPORT.decode(state.flow) if state is not None else None
+    if flow is None or submission is None or info is None:
         await say(update, "report_lost")
         return None
     if info.closed:  # the draft stays; if the office reopens the round, /baocao resumes it
@@ -284,7 +283,7 @@ async def _current(
         return None
     questions = form_of(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
-    return ReportDraft(**state.flow), submission, info, question
+    return flow, submission, info, question
 
 
 async def _advance(
@@ -313,8 +312,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     try:
         value = parse_answer(question, incoming(update).text or "")
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     stored = value.isoformat() if hasattr(value, "isoformat") else value
     fresh = await save_answer(context.db, submission.id, question.key, stored,
                               submission.step + 1, context.clock.now())  # fmt: skip
@@ -386,8 +384,7 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     try:
         check_file(question, file.size, file.mime_type, count=len(files))
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     evidence_id = await keep_file(context, file)
     if evidence_id not in files:
         files.append(evidence_id)
@@ -426,7 +423,7 @@ async def _review(
     if submission.status == "submitted" and not submission.changed:
         if opening:
             await discard_draft(context.db, submission.id)
-            await drop_flow(update, context, FLOW)
+            await REPORT.drop(update, context)
         keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
         await say(update, "report_sent", keyboard, editing=not opening, **values)
         return ConversationHandler.END if opening else Step.REVIEW
@@ -500,13 +497,13 @@ async def _submit(
         comeback = await _comeback_notice(context, person, info, submission)
     receipt = await submit(
         context.db, submission.id, person.id, info.deadline, context.clock.now(),
-        flow_draft=(person.telegram_id, FLOW) if person.telegram_id else None,
-        comeback=comeback,
+        flow_end=REPORT.end(update), comeback=comeback,
     )  # fmt: skip
+    state = REPORT.ended(update, context)  # the draft and the conversation ended with it
     if comeback is not None:
         wake_sender(context)
     await say(update, "report_receipt", round=info, receipt=receipt)
-    return ConversationHandler.END
+    return state
 
 
 async def _comeback_notice(
@@ -522,17 +519,14 @@ async def _comeback_notice(
             changes.append((question, *shown))
     text = render("report_comeback_notice", round=info, person=person, changes=changes,
                   shown=SHOWN_CHANGES)  # fmt: skip
-    button = {"text": label("open_report"), "callback_data": f"rs:{submission.id}"}
-    payload = {"text": text, "buttons": [[button]], "document": None, "title": info.name}
-    return Notice(payload, person.telegram_id)
+    button = Button(label("open_report"), callback_data=f"rs:{submission.id}")
+    return Notice(OutgoingMessage(text, ((button,),), title=info.name), person.telegram_id)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    flow = await _flow(update, context)
-    submission = (
-        await get_submission(context.db, flow.submission_id) if flow.submission_id else None
-    )
-    await drop_flow(update, context, FLOW)
+    flow = await REPORT.load(update, context)
+    submission = await get_submission(context.db, flow.submission_id) if flow is not None else None
+    await REPORT.drop(update, context)
     if submission is not None and submission.status != "draft":
         # A correction that was not sent: the submitted version stays as it was.
         await discard_draft(context.db, submission.id)

@@ -19,6 +19,7 @@ from storage.drafts import remove_draft
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
 from storage.outbox import enqueue_broadcast
+from storage.outgoing import OutgoingMessage
 from storage.people import person_from_row
 from storage.quarters import Quarter
 from storage.text import fold, name_order_key
@@ -239,11 +240,11 @@ def _history(
 
 
 def _notify(
-    conn: sqlite3.Connection, person_id: int | None, payload: dict[str, Any] | None,
+    conn: sqlite3.Connection, person_id: int | None, message: OutgoingMessage | None,
     created_by: int | None, campaign_id: int | None, now: datetime,
 ) -> bool:  # fmt: skip
-    """Queue `payload` to a person if they are active and registered; True if queued."""
-    if person_id is None or payload is None:
+    """Queue `message` to a person if they are active and registered; True if queued."""
+    if person_id is None or message is None:
         return False
     row = conn.execute(
         "SELECT telegram_id FROM people WHERE id = ? AND active = 1 AND telegram_id IS NOT NULL",
@@ -252,7 +253,7 @@ def _notify(
     if row is None:
         return False
     enqueue_broadcast(
-        conn, kind="announcement", campaign_id=campaign_id, payload=payload,
+        conn, kind="announcement", campaign_id=campaign_id, message=message,
         created_by=created_by, progress_chat_id=None, progress_message_id=None,
         recipients=[(person_id, int(row[0]))], now=now,
     )  # fmt: skip
@@ -409,7 +410,7 @@ async def file_nomination(
 
 async def resend_nomination(
     db: Database, nomination_id: int, spec: NominationSpec, *, person_id: int | None,
-    telegram_id: int, now: datetime, notice: dict[str, Any] | None = None,
+    telegram_id: int, now: datetime, notice: OutgoingMessage | None = None,
     flow_draft: tuple[int, str] | None = None,
 ) -> bool:  # fmt: skip
     """A nomination sent back for additions, completed and sent again: it waits again where
@@ -549,7 +550,7 @@ DECISIONS = {"approve", "reject", "return"}
 async def decide(
     db: Database, nomination_id: int, action: str, *, reviewers: set[int],
     person_id: int | None, telegram_id: int, reason: str | None, now: datetime,
-    notice: Callable[[Decision], dict[str, Any] | None],
+    notice: Callable[[Decision], OutgoingMessage | None],
 ) -> Decision | None:  # fmt: skip
     """An office decides at its level: approve (a lower level sends it up to the next office
     as its proposal; the top level's approval is final), reject, or send back for additions.
@@ -757,7 +758,7 @@ async def published_before(
 
 async def publish(
     db: Database, *, token: str, publisher_unit_id: int | None, quarter: Quarter,
-    campaign_id: int | None, nomination_ids: Sequence[int], payload: dict[str, Any],
+    campaign_id: int | None, nomination_ids: Sequence[int], message: OutgoingMessage,
     recipients: Iterable[tuple[int, int]], person_id: int | None, telegram_id: int,
     progress_chat_id: int | None, progress_message_id: int | None, now: datetime,
     flow_draft: tuple[int, str] | None = None,
@@ -776,7 +777,7 @@ async def publish(
         if done is not None:
             return None
         broadcast_id = enqueue_broadcast(
-            conn, kind="announcement", campaign_id=campaign_id, payload=payload,
+            conn, kind="announcement", campaign_id=campaign_id, message=message,
             created_by=telegram_id, progress_chat_id=progress_chat_id,
             progress_message_id=progress_message_id, recipients=list(unique.items()), now=now,
         )  # fmt: skip
