@@ -3,11 +3,20 @@ of the quarter: individual or collective, who (from the unit's roster, or typed)
 field, summary of achievements, evidence files, optionally the campaign, then a summary and
 «Gửi». At most the quota per unit per quarter; over it, one still pending can be replaced.
 
-The draft is saved at every step (storage/drafts.py) and the conversation state persisted, so
-a restart resumes at the same question; /huy keeps the draft for the next /dienhinh. A
+The draft (`NOMINATE`, handlers/flows.py) is saved with its step before each question and
+the conversation state persisted, so a restart resumes at the same question; /huy keeps the
+draft for the next /dienhinh. A draft that is missing or unreadable (another version's
+fields, an unknown step) is lost: the person is told, nothing is filled in with defaults. A
 nomination the office sent back comes here too («Bổ sung đề nghị»): the summary with every
 answer filled in, to correct and send again. Answers are checked as report answers are
-(handlers/answers.py), evidence kept as report evidence (handlers/evidence.py).
+(handlers/answers.py), bad ones refused on the same question; evidence is kept as report
+evidence (handlers/evidence.py).
+
+Every summary gets a new token, carried by its «📨 Gửi» (`dh:send:<token>`): filing (or
+resending) the nomination, the end of the draft and of the conversation are one
+transaction, only if the draft still carries that token. So a «Gửi» pressed twice, or again
+after a restart that came right after the commit, or under an older summary, says the
+nomination is already sent and files nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from telegram.ext import (
 from handlers.answers import check_file, parse_answer
 from handlers.common import (
     BotContext,
+    alert,
     button_of,
     current_actor,
     flow_conversation,
@@ -38,7 +48,7 @@ from handlers.common import (
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
-from handlers.flows import Flow
+from handlers.flows import END, Flow, new_token, refuse
 from handlers.inputs import InputError
 from handlers.nominations import (
     FIELDS,
@@ -46,12 +56,12 @@ from handlers.nominations import (
     is_nominator,
     keyboard,
     may_see,
-    payload,
 )
 from handlers.unit_picker import matches
 from messages import label, render, render_text
 from storage.access import scope_unit_ids
 from storage.campaigns import campaigns_visible, get_campaign
+from storage.drafts import DraftGone
 from storage.forms import Question, QuestionType
 from storage.models import Actor, Person
 from storage.nominations import (
@@ -66,6 +76,7 @@ from storage.nominations import (
     withdraw_nomination,
 )
 from storage.ordering import sort_people
+from storage.outgoing import Button, OutgoingMessage
 from storage.people import people_in_units
 from storage.quarters import Quarter, filing_quarters
 from storage.reports import evidence_names
@@ -86,6 +97,7 @@ FILES_QUESTION = Question(
 # Buttons inside the conversation; dh:w / dh:wy / dh:fix work from anywhere (below). The gate
 # has parsed and bounded every press (handlers/permissions.py); handlers read `button_of`.
 INSIDE = r"^dh:(u|up|q|r|p|pp|f|c|ed|k|done|rm|back|keep|send|edit|go|new)(:|$)"
+SEND = "dh:send"
 
 
 class Step(StrEnum):
@@ -104,6 +116,8 @@ class Step(StrEnum):
     REVIEW = "review"
     PICK = "pick"
 
+
+STEPS = frozenset(step.value for step in Step)
 
 # The answers a nominator may go back to change from the summary, in order.
 EDITABLE = (Step.KIND, Step.PERSON, Step.POSITION, Step.FIELD, Step.SUMMARY, Step.FILES,
@@ -132,6 +146,7 @@ class NominationDraft:
     page: int = 0
     query: str = ""  # the office's search among units
     from_review: bool = False  # changing one answer from the summary
+    token: str = field(default_factory=new_token)  # names the latest summary in its «Gửi»
 
     @property
     def complete(self) -> bool:
@@ -157,8 +172,11 @@ NOMINATE: Flow[NominationDraft] = Flow(FLOW, NominationDraft, command="dienhinh"
 # ---- plumbing -----------------------------------------------------------------------------------
 
 
-async def _draft(update: Update, context: BotContext) -> NominationDraft:
-    return await NOMINATE.load(update, context) or NominationDraft()
+async def _draft(update: Update, context: BotContext) -> NominationDraft | None:
+    """The person's draft, read strictly: None when missing or unreadable (another version's
+    fields, or a step this version does not know)."""
+    draft = await NOMINATE.load(update, context)
+    return draft if draft is not None and draft.step in STEPS else None
 
 
 async def _save(update: Update, context: BotContext, draft: NominationDraft) -> None:
@@ -185,7 +203,11 @@ def _is_self(actor: Actor, draft: NominationDraft) -> bool:
 
 
 async def _go(update: Update, context: BotContext, draft: NominationDraft, step: Step) -> Step:
+    """Move to `step`: saved with the draft first, then its question asked. A summary gets a
+    new token, so only the latest summary's «Gửi» sends."""
     draft.step = step
+    if step is Step.REVIEW:
+        draft.token = new_token()
     await _save(update, context, draft)
     await _ask(update, context, draft)
     return step
@@ -342,7 +364,7 @@ async def _campaign_title(context: BotContext, campaign_id: int | None) -> str |
 
 
 async def _summary(update: Update, context: BotContext, draft: NominationDraft) -> None:
-    rows = [[(label("report_submit"), "dh:send"), (label("report_edit"), "dh:edit")]]
+    rows = [[(label("report_submit"), f"{SEND}:{draft.token}"), (label("report_edit"), "dh:edit")]]
     returned = None
     if draft.editing_id is not None:
         returned = await get_nomination(context.db, draft.editing_id)
@@ -368,7 +390,7 @@ async def _summary(update: Update, context: BotContext, draft: NominationDraft) 
 @require_role("principal", "office")
 async def start(update: Update, context: BotContext) -> Step | int:
     draft = await _draft(update, context)
-    if draft.step and draft.step in {s.value for s in Step}:
+    if draft is not None and draft.step:
         # A draft kept by /huy (or left by a flow that ended badly): go on, or start afresh.
         rows = [[(label("nomination_resume"), "dh:go")], [(label("nomination_restart"), "dh:new")]]
         await say(update, "nomination_resume", keyboard(*rows), draft=draft,
@@ -379,7 +401,9 @@ async def start(update: Update, context: BotContext) -> Step | int:
 
 async def on_resume(update: Update, context: BotContext) -> Step | int:
     draft = await _draft(update, context)
-    if button_of(context).kind == "dh:go" and draft.step:
+    if button_of(context).kind == "dh:go":
+        if draft is None or not draft.step:
+            return await NOMINATE.lost(update, context)
         if draft.step in (Step.REPLACE, Step.RESUME):  # the quota may have changed since
             return await _check_quota(update, context, draft)
         return await _go(update, context, draft, Step(draft.step))
@@ -502,8 +526,8 @@ async def _current(update: Update, context: BotContext) -> tuple[NominationDraft
     is lost or the person may no longer file for its unit."""
     draft = await _draft(update, context)
     actor = await current_actor(update, context)
-    if not draft.step or actor is None:
-        await say(update, "nomination_lost")
+    if draft is None or not draft.step or actor is None:
+        await NOMINATE.lost(update, context)
         return None
     if draft.unit_id and not await _may_file_for(context, actor, draft.unit_id):
         await NOMINATE.drop(update, context)
@@ -531,9 +555,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
             draft.name = same[0].full_name if len(same) == 1 else name
             draft.kind = "individual"
             if _is_self(actor, draft):
-                draft.person_id, draft.name = None, ""
-                await say(update, "nomination_self")
-                return step
+                raise InputError("nomination_self")
             draft.page = 0
             return await _next(update, context, draft)
         if step is Step.NAME:
@@ -554,8 +576,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
             await say(update, "answer_expect_files")
             return step
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return step
+        return await refuse(update, context, error, step)
     await say(update, "launch_expect_button")
     return step
 
@@ -573,8 +594,7 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     try:
         check_file(FILES_QUESTION, file.size, file.mime_type, count=len(draft.evidence))
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return step
+        return await refuse(update, context, error, step)
     evidence_id = await keep_file(context, file)
     if evidence_id not in draft.evidence:
         draft.evidence.append(evidence_id)
@@ -586,9 +606,8 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
 
 async def wrong_kind(update: Update, context: BotContext) -> Step | int:
     draft = await _draft(update, context)
-    if not draft.step:
-        await say(update, "nomination_lost")
-        return ConversationHandler.END
+    if draft is None or not draft.step:
+        return await NOMINATE.lost(update, context)
     step = Step(draft.step)
     kind = {Step.FILES: "files", Step.UNIT: "button"}.get(step, "text")
     if step in (Step.KIND, Step.QUARTER, Step.REPLACE, Step.CAMPAIGN, Step.REVIEW, Step.PICK,
@@ -599,6 +618,8 @@ async def wrong_kind(update: Update, context: BotContext) -> Step | int:
 
 
 async def on_button(update: Update, context: BotContext) -> Step | int:
+    if button_of(context).kind == SEND:
+        return await _send_pressed(update, context, inside=True)
     state = await _current(update, context)
     if state is None:
         return ConversationHandler.END
@@ -660,8 +681,6 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
             return step
         draft.campaign_id, draft.campaign_done = value or None, True
         return await _next(update, context, draft)
-    if step is Step.REVIEW and action == "send":
-        return await _send(update, context, draft, actor)
     if step is Step.REVIEW and action == "edit":
         return await _go(update, context, draft, Step.PICK)
     if step is Step.PICK and action == "ed" and 0 <= value < len(EDITABLE):
@@ -678,13 +697,11 @@ async def _pick_person(
     update: Update, context: BotContext, draft: NominationDraft, actor: Actor, person_id: int
 ) -> Step | int:
     if actor.person is not None and person_id == actor.person.id:
-        await say(update, "nomination_self")
-        return Step.PERSON
+        return await refuse(update, context, InputError("nomination_self"), Step.PERSON)
     people = await people_in_units(context.db, [draft.unit_id])
     person = next((p for p in people if p.id == person_id), None)
     if person is None:  # not (any more) on the unit's roster: a stale or forged button
-        await say(update, "nomination_person_gone")
-        return Step.PERSON
+        return await refuse(update, context, InputError("nomination_person_gone"), Step.PERSON)
     draft.kind, draft.person_id, draft.name, draft.page = (
         "individual",
         person.id,
@@ -697,6 +714,26 @@ async def _pick_person(
 # ---- sending ------------------------------------------------------------------------------------
 
 
+async def on_send(update: Update, context: BotContext) -> Step | int:
+    """«📨 Gửi» under a summary outside the conversation: a draft kept by /huy, or an old
+    summary after the nomination was sent (even after a restart right after the commit)."""
+    return await _send_pressed(update, context, inside=False)
+
+
+async def _send_pressed(update: Update, context: BotContext, *, inside: bool) -> Step | int:
+    """Only the latest summary of the draft still there sends; any other «Gửi» says the
+    nomination is already sent and leaves the conversation where it was."""
+    draft = await _draft(update, context)
+    if draft is None or draft.token != button_of(context).word(0) or draft.step != Step.REVIEW:
+        await alert(update, "nomination_gone")
+        return Step(draft.step) if inside and draft is not None else END
+    state = await _current(update, context)
+    if state is None:
+        return END
+    draft, actor = state
+    return await _send(update, context, draft, actor)
+
+
 async def _send(
     update: Update, context: BotContext, draft: NominationDraft, actor: Actor
 ) -> Step | int:
@@ -704,8 +741,7 @@ async def _send(
         await say(update, "nomination_incomplete")
         return await _go(update, context, draft, Step(draft.order()[0]))
     if _is_self(actor, draft):
-        await say(update, "nomination_self")
-        return Step.REVIEW
+        return await refuse(update, context, InputError("nomination_self"), Step.REVIEW)
     now = context.clock.now()
     allowed = filing_quarters(now, context.config.timezone, office=draft.office)
     if draft.editing_id is None and draft.quarter not in {q.key for q in allowed}:
@@ -716,48 +752,71 @@ async def _send(
         field=draft.area, summary=draft.summary, evidence=tuple(draft.evidence),
         campaign_id=draft.campaign_id,
     )  # fmt: skip
-    person_id = actor.person.id if actor.person is not None else None
-    flow_draft = (actor.telegram_id, FLOW)
     if draft.editing_id is not None:
-        before = await get_nomination(context.db, draft.editing_id)
-        notice = None
-        if before is not None:
-            text = render("nomination_resent_notice", nomination=before, spec=spec,
-                          person=actor.person, field_name=_field_name(spec.field))  # fmt: skip
-            button = (label("nomination_open"), f"dy:o:{before.id}")
-            notice = payload(text, label("nomination_title", quarter=spec.quarter), [[button]])
-        done = await resend_nomination(context.db, draft.editing_id, spec, person_id=person_id,
-                                       telegram_id=actor.telegram_id, now=now, notice=notice,
-                                       flow_draft=flow_draft)  # fmt: skip
-        if not done:
-            await NOMINATE.drop(update, context)
-            await say(update, "nomination_not_open", nomination=before)
-            return ConversationHandler.END
-        wake_sender(context)
-        await say(update, "nomination_resent", spec=spec)
-        return ConversationHandler.END
-    filed = await file_nomination(
-        context.db, spec, nominated_by=person_id, telegram_id=actor.telegram_id,
-        default_quota=context.config.nomination_quota, now=now, replaces=draft.replaces,
-        flow_draft=flow_draft,
-    )  # fmt: skip
-    if filed.nomination_id is None:
+        return await _resend(update, context, draft, actor, spec)
+    person_id = actor.person.id if actor.person is not None else None
+    try:
+        filed = await file_nomination(
+            context.db, spec, nominated_by=person_id, telegram_id=actor.telegram_id,
+            default_quota=context.config.nomination_quota, now=now, replaces=draft.replaces,
+            flow_end=NOMINATE.end(update, draft.token),
+        )  # fmt: skip
+    except DraftGone:  # pressed twice at once: the other press sent it
+        await alert(update, "nomination_gone")
+        return END
+    if filed.nomination_id is None:  # over the quota: nothing filed, the draft stays
         if filed.outcome == "replace_gone":
             await say(update, "nomination_replace_gone")
             draft.replaces = None
         return await _quota_full(update, context, draft, filed.quota)
+    # Committed with the end of the draft and of the conversation.
+    state = NOMINATE.ended(update, context)
     replaced = next((n for n in filed.quota.used if n.id == draft.replaces), None)
     rows = keyboard([(label("nomination_withdraw", name=spec.nominee_name),
                       f"dh:w:{filed.nomination_id}")])  # fmt: skip
     await say(update, "nomination_sent", rows, spec=spec, replaced=replaced,
               used=len(filed.quota.used) + (0 if replaced else 1), quota=filed.quota.quota,
               unit_name=await _unit_name(context, spec.unit_id))  # fmt: skip
-    return ConversationHandler.END
+    return state
+
+
+async def _resend(
+    update: Update, context: BotContext, draft: NominationDraft, actor: Actor,
+    spec: NominationSpec,
+) -> Step | int:  # fmt: skip
+    """A nomination sent back, completed: sent again with the notice to the office person
+    who sent it back, in the transaction that ends the draft."""
+    editing_id = draft.editing_id or 0
+    before = await get_nomination(context.db, editing_id)
+    notice = None
+    if before is not None:
+        text = render("nomination_resent_notice", nomination=before, spec=spec,
+                      person=actor.person, field_name=_field_name(spec.field))  # fmt: skip
+        button = Button(label("nomination_open"), callback_data=f"dy:o:{before.id}")
+        title = label("nomination_title", quarter=spec.quarter)
+        notice = OutgoingMessage(text, ((button,),), title=title)
+    try:
+        done = await resend_nomination(
+            context.db, editing_id, spec,
+            person_id=actor.person.id if actor.person is not None else None,
+            telegram_id=actor.telegram_id, now=context.clock.now(), notice=notice,
+            flow_end=NOMINATE.end(update, draft.token),
+        )  # fmt: skip
+    except DraftGone:
+        await alert(update, "nomination_gone")
+        return END
+    state = NOMINATE.ended(update, context)  # the draft ended with it, resent or not
+    if not done:
+        await say(update, "nomination_not_open", nomination=before)
+        return state
+    wake_sender(context)
+    await say(update, "nomination_resent", spec=spec)
+    return state
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     draft = await _draft(update, context)
-    if draft.step in (Step.RESUME, ""):
+    if draft is None or draft.step in (Step.RESUME, ""):
         await NOMINATE.drop(update, context)
         await say(update, "nomination_cancelled")
     else:
@@ -833,6 +892,7 @@ def conversation() -> ConversationHandler[BotContext]:
         [
             CommandHandler("dienhinh", start, filters=filters.ChatType.PRIVATE),
             CallbackQueryHandler(fix_returned, pattern=r"^dh:fix:"),
+            CallbackQueryHandler(on_send, pattern=rf"^{SEND}:"),
         ],
         states,
         cancel,

@@ -5,18 +5,26 @@ campaign's own quota and whether its units file award dossiers.
 
 A Phòng's office decides for its schools; what it approves goes up to the Sở's office as its
 proposal, and the Sở decides. Every decision is one transaction with the notice to the
-nominator, naming the office person. Every button is checked first: the presser is an office
-whose scope holds the nomination's unit; anyone else gets an alert.
+nominator, naming the office person (with a reason: and the end of the reason's flow). Every
+button is checked first: the presser is an office whose scope holds the nomination's unit;
+anyone else gets an alert.
+
+Publishing works as /thongbao does: the preview is the very message recipients get, sent the
+same way (bot/outgoing.py); its «📨 Gửi» and «✖️ Hủy» carry the draft's token, renewed at
+every preview, and the broadcast ends the draft in its own transaction only if the draft
+still carries that token. So a «Gửi» pressed twice, after a restart, or under an older
+preview says the publication is gone and sends nothing.
 """
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -26,8 +34,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.outgoing import send_outgoing
 from handlers.common import (
     BotContext,
+    alert,
     answer_once,
     button_of,
     current_actor,
@@ -39,7 +49,7 @@ from handlers.common import (
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
-from handlers.flows import Flow
+from handlers.flows import Flow, new_token, refuse
 from handlers.inputs import InputError, check_length
 from handlers.nominations import (
     FIELDS,
@@ -50,7 +60,6 @@ from handlers.nominations import (
     keyboard,
     may_see,
     most_that_fit,
-    payload,
 )
 from messages import label, render, render_text
 from storage.access import may_manage_campaign, scope_unit_ids
@@ -61,7 +70,7 @@ from storage.campaigns import (
     get_campaign,
     resolve_audience,
 )
-from storage.drafts import load_draft, save_draft
+from storage.drafts import DraftGone, FlowEnd
 from storage.models import ROLES, Actor
 from storage.nominations import (
     CampaignSettings,
@@ -77,11 +86,12 @@ from storage.nominations import (
     reviewer_units,
     set_campaign_settings,
 )
-from storage.outgoing import OutgoingMessage
+from storage.outgoing import Button, OutgoingMessage
 from storage.quarters import Quarter
 from storage.reports import evidence_list
 from storage.unit_tree import unit_name
 
+log = logging.getLogger(__name__)
 REASON_FLOW = "duyet"
 PUBLISH_FLOW = "nhanrong"
 QUARTERS_BACK = 4  # quarters offered for publishing, the current one included
@@ -95,20 +105,29 @@ class Step(StrEnum):
 
 
 @dataclass
-class PublishDraft:
-    token: str = ""
-    quarter: int = 0
-    campaign_id: int | None = None
+class ReasonDraft:
+    """The decision an office is writing a reason for."""
+
+    nomination_id: int
+    action: str  # 'reject' or 'return'
 
 
 @dataclass
-class ReasonDraft:
-    nomination_id: int = 0
-    action: str = ""
+class PublishDraft:
+    """A publication being prepared: its quarter, then its audience (`campaign_id` None:
+    everyone in the office's scope). Every preview gets a new token, carried by its «Gửi» and
+    «Hủy»: only the latest preview can be sent, and only once."""
+
+    quarter: int  # Quarter.key
+    campaign_id: int | None = None
+    previewed: bool = False
+    token: str = field(default_factory=new_token)
 
 
-REASON: Flow[ReasonDraft] = Flow(REASON_FLOW, ReasonDraft)
-PUBLISH: Flow[PublishDraft] = Flow(PUBLISH_FLOW, PublishDraft)
+REASON: Flow[ReasonDraft] = Flow(REASON_FLOW, ReasonDraft, lost="nomination_reason_lost")
+PUBLISH: Flow[PublishDraft] = Flow(PUBLISH_FLOW, PublishDraft, lost="nomination_publish_lost")
+SEND = "dy:ps"
+CANCEL = "dy:px"
 
 
 # ---- who, and what they may decide --------------------------------------------------------------
@@ -237,24 +256,29 @@ async def _send_files(update: Update, context: BotContext, nomination_id: int) -
 
 async def _decide(
     update: Update, context: BotContext, actor: Actor, nomination_id: int, action: str,
-    reason: str | None,
+    reason: str | None, flow_end: FlowEnd | None = None,
 ) -> None:  # fmt: skip
+    """The decision and the notice to the nominator, one transaction; with a reason, the
+    reason's flow (`flow_end`) ends in it too."""
     office = actor.person
 
     def notice(decision: Decision) -> OutgoingMessage:
         n = decision.nomination
         buttons = []
         if decision.outcome == "returned":
-            buttons.append([(label("nomination_complete"), f"dh:fix:{n.id}")])
+            buttons.append([Button(label("nomination_complete"), callback_data=f"dh:fix:{n.id}")])
         text = render("nomination_outcome", decision=decision, n=n, office=office,
                       field_name=_field_name(n.field))  # fmt: skip
-        return payload(text, label("nomination_title", quarter=n.quarter), buttons)
+        return OutgoingMessage(text, title=label("nomination_title", quarter=n.quarter)
+                               ).with_buttons(buttons)  # fmt: skip
 
     decision = await decide(
         context.db, nomination_id, action, reviewers=await _reviewers(context, actor),
         person_id=office.id if office is not None else None, telegram_id=actor.telegram_id,
-        reason=reason, now=context.clock.now(), notice=notice,
+        reason=reason, now=context.clock.now(), notice=notice, flow_end=flow_end,
     )  # fmt: skip
+    if flow_end is not None:  # committed with the decision (or alone, if none was made)
+        REASON.ended(update, context)
     if decision is None:
         await say(update, "nomination_not_waiting")
         return
@@ -280,8 +304,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
         await say(update, "nomination_not_waiting")
         return ConversationHandler.END
     action = "reject" if press.kind == "dy:r" else "return"
-    data = {"nomination_id": nomination_id, "action": action}
-    await save_draft(context.db, actor.telegram_id, REASON_FLOW, data, context.clock.now())
+    await REASON.save(update, context, ReasonDraft(nomination_id, action))
     await say(update, "nomination_ask_reason", n=card.nomination, action=action)
     return Step.REASON
 
@@ -295,23 +318,21 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
     try:
         reason = check_length(incoming(update).text or "", 3, 1000)
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.REASON
-    draft = await load_draft(context.db, actor.telegram_id, REASON_FLOW) or {}
-    await REASON.drop(update, context)
-    nomination_id = int(draft.get("nomination_id") or 0)
-    action = str(draft.get("action") or "")
-    if action not in ("reject", "return") or not await may_see(context, actor, nomination_id):
+        return await refuse(update, context, error, Step.REASON)
+    draft = await REASON.load(update, context)
+    if draft is None or draft.action not in ("reject", "return"):
+        return await REASON.lost(update, context)
+    if not await may_see(context, actor, draft.nomination_id):
+        await REASON.drop(update, context)
         await say(update, "not_allowed_short")
         return ConversationHandler.END
-    await _decide(update, context, actor, nomination_id, action, reason)
+    await _decide(update, context, actor, draft.nomination_id, draft.action, reason,
+                  REASON.end(update))  # fmt: skip
     return ConversationHandler.END
 
 
 async def cancel_reason(update: Update, context: BotContext) -> int:
-    await REASON.drop(update, context)
-    await say(update, "nomination_reason_cancelled")
-    return ConversationHandler.END
+    return await REASON.cancel(update, context, "nomination_reason_cancelled")
 
 
 # ---- publishing ---------------------------------------------------------------------------------
@@ -353,9 +374,7 @@ async def publish_quarter(update: Update, context: BotContext) -> None:
     if quarter is None:
         await _alert(update)
         return
-    draft = PublishDraft(token=secrets.token_hex(8), quarter=quarter.key)
-    await save_draft(context.db, actor.telegram_id, PUBLISH_FLOW, asdict(draft),
-                     context.clock.now())  # fmt: skip
+    await PUBLISH.save(update, context, PublishDraft(quarter.key))
     scope = await scope_unit_ids(context.db, actor)
     rows = [[(label("nomination_publish_everyone"), "dy:pa:0")]]
     for campaign_id in await campaigns_visible(context.db, scope, limit=SHOWN_CAMPAIGNS):
@@ -383,7 +402,8 @@ async def _audience(context: BotContext, actor: Actor, campaign_id: int | None) 
 
 async def _publication(
     context: BotContext, actor: Actor, quarter: Quarter, examples: list[Nomination]
-) -> str:
+) -> OutgoingMessage:
+    """What every recipient gets, and the preview shows (sent the same way)."""
     issuer = await unit_name(context.db, await _office_unit(context, actor))
     names = {n.id: _field_name(n.field) for n in examples}
 
@@ -394,15 +414,8 @@ async def _publication(
 
     shown = most_that_fit(len(examples), lambda n: fits(render("nomination_publication",
                                                                **values(n))))  # fmt: skip
-    return render("nomination_publication", **values(shown))
-
-
-async def _publish_draft(update: Update, context: BotContext, actor: Actor) -> PublishDraft | None:
-    data = await load_draft(context.db, actor.telegram_id, PUBLISH_FLOW)
-    if not data:
-        await say(update, "nomination_publish_lost")
-        return None
-    return PublishDraft(**data)
+    text = render("nomination_publication", **values(shown))
+    return OutgoingMessage(text, title=label("nomination_publication_title", quarter=quarter))
 
 
 async def publish_audience(update: Update, context: BotContext) -> None:
@@ -416,34 +429,49 @@ async def publish_audience(update: Update, context: BotContext) -> None:
     ):
         await _alert(update)
         return
-    draft = await _publish_draft(update, context, actor)
+    draft = await PUBLISH.load(update, context)
     if draft is None:
+        await PUBLISH.lost(update, context)
         return
-    draft.campaign_id = campaign_id
-    await save_draft(context.db, actor.telegram_id, PUBLISH_FLOW, asdict(draft),
-                     context.clock.now())  # fmt: skip
+    # A new token: a preview shown before (another audience) can no longer be sent.
+    draft.campaign_id, draft.previewed, draft.token = campaign_id, True, new_token()
+    await PUBLISH.save(update, context, draft)
     quarter = Quarter.from_key(draft.quarter)
     examples = await _publishable(context, actor, quarter)
     audience = await _audience(context, actor, campaign_id)
     await say(update, "announce_preview_intro")
     chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, await _publication(context, actor, quarter,
-                                                                   examples))  # fmt: skip
-    buttons = [(label("cancel"), "dy:px")]
+    assert chat is not None
+    await send_outgoing(context.bot, chat.id, await _publication(context, actor, quarter,
+                                                                 examples))  # fmt: skip
+    buttons = [(label("cancel"), f"{CANCEL}:{draft.token}")]
     if audience.registered and examples:
-        buttons.insert(0, (label("send"), "dy:ps"))
+        buttons.insert(0, (label("send"), f"{SEND}:{draft.token}"))
     before = await published_before(context.db, await _office_unit(context, actor), quarter)
     await say(update, "nomination_publish_preview", keyboard(buttons), audience=audience,
               units=len(audience.unit_ids), examples=len(examples), before=before)  # fmt: skip
 
 
+async def _previewed(update: Update, context: BotContext) -> PublishDraft | None:
+    """The draft whose preview holds the pressed button (its token); otherwise an alert that
+    this publication was sent or cancelled, and None."""
+    token = button_of(context).word(0)
+    draft = await PUBLISH.load(update, context)
+    if draft is None or draft.token != token or not draft.previewed:
+        await alert(update, "nomination_publish_gone")
+        return None
+    return draft
+
+
 async def publish_send(update: Update, context: BotContext) -> None:
+    """«📨 Gửi» under a preview: the broadcast, its history and the end of the draft are one
+    transaction, only if the draft still carries the button's token; so an old or repeated
+    press, even after a restart, says the publication is gone and sends nothing."""
     actor = await _office(update, context)
     query = update.callback_query
     if actor is None or query is None:
         return
-    draft = await _publish_draft(update, context, actor)
+    draft = await _previewed(update, context)
     if draft is None:
         return
     quarter = Quarter.from_key(draft.quarter)
@@ -456,32 +484,35 @@ async def publish_send(update: Update, context: BotContext) -> None:
     await answer_once(update)
     chat = update.effective_chat
     assert chat is not None
-    text = await _publication(context, actor, quarter, examples)
+    message = await _publication(context, actor, quarter, examples)
     progress = await context.bot.send_message(chat.id, render("launch_progress_start"))
-    broadcast = await publish(
-        context.db, token=draft.token, publisher_unit_id=await _office_unit(context, actor),
-        quarter=quarter, campaign_id=draft.campaign_id,
-        nomination_ids=[n.id for n in examples],
-        message=payload(text, label("nomination_publication_title", quarter=quarter)),
-        recipients=recipients, person_id=actor.person.id if actor.person else None,
-        telegram_id=actor.telegram_id, progress_chat_id=chat.id,
-        progress_message_id=progress.message_id, now=context.clock.now(),
-        flow_draft=(actor.telegram_id, PUBLISH_FLOW),
-    )  # fmt: skip
+    try:
+        broadcast = await publish(
+            context.db, token=draft.token, publisher_unit_id=await _office_unit(context, actor),
+            quarter=quarter, campaign_id=draft.campaign_id,
+            nomination_ids=[n.id for n in examples], message=message, recipients=recipients,
+            person_id=actor.person.id if actor.person else None, telegram_id=actor.telegram_id,
+            progress_chat_id=chat.id, progress_message_id=progress.message_id,
+            now=context.clock.now(), flow_end=PUBLISH.end(update, draft.token),
+        )  # fmt: skip
+    except DraftGone:  # pressed twice at once: the other press sent it
+        broadcast = None
     if broadcast is None:
-        await say(update, "nomination_publish_lost")
+        await progress.edit_text(render("nomination_publish_gone"))
         return
     wake_sender(context)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
+        try:
+            await query.message.edit_reply_markup(None)
+        except TelegramError as exc:
+            log.warning("could not remove the buttons of the published preview: %s", exc)
 
 
 async def publish_cancel(update: Update, context: BotContext) -> None:
     actor = await _office(update, context)
-    if actor is None:
+    if actor is None or await _previewed(update, context) is None:
         return
-    await PUBLISH.drop(update, context)
-    await say(update, "announce_cancelled")
+    await PUBLISH.cancel(update, context, "announce_cancelled")
 
 
 # ---- a campaign's own quota, and its award dossiers ---------------------------------------------
@@ -572,8 +603,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(publish_menu, pattern=r"^dy:pub$"),
         CallbackQueryHandler(publish_quarter, pattern=r"^dy:pq:"),
         CallbackQueryHandler(publish_audience, pattern=r"^dy:pa:"),
-        CallbackQueryHandler(publish_send, pattern=r"^dy:ps$"),
-        CallbackQueryHandler(publish_cancel, pattern=r"^dy:px$"),
+        CallbackQueryHandler(publish_send, pattern=rf"^{SEND}:"),
+        CallbackQueryHandler(publish_cancel, pattern=rf"^{CANCEL}:"),
         CallbackQueryHandler(settings_menu, pattern=r"^dy:cfg$"),
         CallbackQueryHandler(on_setting, pattern=SETTING_PATTERN),
     ]

@@ -1,6 +1,7 @@
-"""What /dienhinh, /duyet, /hoso and /tiendo share about nominations: the outbox payload, the
-fields, keyboards, the quarter of now, who may see a nomination, the card an office reviews,
-and the nominations section of /tiendo."""
+"""What /dienhinh, /duyet, /hoso and /tiendo share about nominations: the fields, keyboards,
+the quarter of now, who may see a nomination, the card an office reviews, and the
+nominations section of /tiendo. What they send through the outbox is an OutgoingMessage
+(storage/outgoing.py), built where it is sent."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from storage.nominations import (
     quarter_progress,
     unit_nominations,
 )
-from storage.outgoing import Button, OutgoingMessage
-from storage.outgoing import keyboard as keyboard_of
 from storage.quarters import Quarter, quarter_of
 from storage.visibility import may_see_nomination
 
@@ -31,15 +30,6 @@ FIELDS = ("quan_ly", "giang_day", "hoc_tap", "nguoi_tot", "xa_hoi", "sang_kien",
 SHOWN_HISTORY = 8
 SHOWN_DOSSIER_CAMPAIGNS = 3
 Rows = Sequence[Sequence[tuple[str, str]]]
-
-
-def payload(text: str, title: str, buttons: Rows = ()) -> OutgoingMessage:
-    """What the outbox sends for a nomination notice or a publication."""
-    return OutgoingMessage(
-        text,
-        keyboard_of((Button(t, callback_data=d) for t, d in row) for row in buttons),
-        title=title,
-    )
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:

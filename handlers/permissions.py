@@ -181,12 +181,15 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("dh:ed", OFFICE_PRINCIPAL, INDEX),
     *(
         button(f"dh:{action}", OFFICE_PRINCIPAL)
-        for action in ("done", "rm", "back", "keep", "send", "edit", "go", "new")
+        for action in ("done", "rm", "back", "keep", "edit", "go", "new")
     ),
+    button("dh:send", OFFICE_PRINCIPAL, Token()),
     *(button(f"dh:{kind}", OFFICE_PRINCIPAL, ID) for kind in ("fix", "w", "wy")),
     # /duyet (handlers/nomination_review.py): cards, publishing, a campaign's settings.
     *(button(f"dy:{kind}", OFFICE, ID) for kind in ("o", "a", "r", "b", "f", "n")),
-    *(button(f"dy:{action}", OFFICE) for action in ("pub", "ps", "px", "cfg")),
+    *(button(f"dy:{action}", OFFICE) for action in ("pub", "cfg")),
+    button("dy:ps", OFFICE, Token()),
+    button("dy:px", OFFICE, Token()),
     button("dy:pq", OFFICE, QUARTER),
     button("dy:pa", OFFICE, ID),  # 0: everyone in the office's scope
     button("dy:cs", OFFICE, ID),

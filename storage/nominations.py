@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.drafts import remove_draft
+from storage.drafts import FlowEnd, consume_draft, end_flow
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
 from storage.outbox import enqueue_broadcast
@@ -361,11 +361,12 @@ async def quota_status(
 async def file_nomination(
     db: Database, spec: NominationSpec, *, nominated_by: int | None, telegram_id: int,
     default_quota: int, now: datetime, replaces: int | None = None,
-    flow_draft: tuple[int, str] | None = None,
+    flow_end: FlowEnd | None = None,
 ) -> Filed:  # fmt: skip
     """File a nomination within the quota, in one transaction: `replaces` (a pending
-    nomination of the same unit, quarter and quota) is withdrawn in its favour. `flow_draft`
-    (telegram id, flow): the conversation's draft, which ends with it."""
+    nomination of the same unit, quarter and quota) is withdrawn in its favour. `flow_end`:
+    the nominator's draft and conversation, which end with it (`DraftGone`, and nothing
+    filed, if the draft no longer carries its token); over the quota they stay."""
 
     def work(conn: sqlite3.Connection) -> Filed:
         status = _quota(conn, spec.unit_id, spec.quarter, spec.campaign_id, default_quota)
@@ -378,6 +379,8 @@ async def file_nomination(
             used.remove(replaced)
         if len(used) >= status.quota:
             return Filed(None, "full", status)
+        if flow_end is not None:
+            consume_draft(conn, flow_end)
         tree = _tree(conn)
         stamp = now.isoformat()
         cursor = conn.execute(
@@ -401,8 +404,6 @@ async def file_nomination(
             _history(conn, replaced.id, "withdrawn", nominated_by, telegram_id, now,
                      replaced_by=nomination_id)  # fmt: skip
         _history(conn, nomination_id, "created", nominated_by, telegram_id, now)
-        if flow_draft is not None:
-            remove_draft(conn, *flow_draft)
         return Filed(nomination_id, "created", status)
 
     return await db.transact(work)
@@ -411,13 +412,17 @@ async def file_nomination(
 async def resend_nomination(
     db: Database, nomination_id: int, spec: NominationSpec, *, person_id: int | None,
     telegram_id: int, now: datetime, notice: OutgoingMessage | None = None,
-    flow_draft: tuple[int, str] | None = None,
+    flow_end: FlowEnd | None = None,
 ) -> bool:  # fmt: skip
     """A nomination sent back for additions, completed and sent again: it waits again where
-    it was sent back from; the office person who sent it back gets `notice`. False if it is
-    no longer waiting for additions."""
+    it was sent back from; the office person who sent it back gets `notice`; the
+    nominator's draft and conversation (`flow_end`) end with it (`DraftGone`, and nothing
+    sent, if the draft no longer carries its token). False if it is no longer waiting for
+    additions (the flow ends all the same)."""
 
     def work(conn: sqlite3.Connection) -> bool:
+        if flow_end is not None:
+            consume_draft(conn, flow_end)
         before = _select(conn, nomination_id)
         if before is None or before.status != "returned":
             return False
@@ -433,8 +438,6 @@ async def resend_nomination(
         )  # fmt: skip
         _history(conn, nomination_id, "edited", person_id, telegram_id, now)
         _notify(conn, before.returned_by, notice, telegram_id, spec.campaign_id, now)
-        if flow_draft is not None:
-            remove_draft(conn, *flow_draft)
         return True
 
     return await db.transact(work)
@@ -550,17 +553,20 @@ DECISIONS = {"approve", "reject", "return"}
 async def decide(
     db: Database, nomination_id: int, action: str, *, reviewers: set[int],
     person_id: int | None, telegram_id: int, reason: str | None, now: datetime,
-    notice: Callable[[Decision], OutgoingMessage | None],
+    notice: Callable[[Decision], OutgoingMessage | None], flow_end: FlowEnd | None = None,
 ) -> Decision | None:  # fmt: skip
     """An office decides at its level: approve (a lower level sends it up to the next office
     as its proposal; the top level's approval is final), reject, or send back for additions.
     The nominator's notice, `notice(decision)` (run inside the transaction, so pure), is
-    queued in the same transaction. None if the nomination is not (any more) waiting for
-    these reviewers."""
+    queued in the same transaction, and so is the end of the office's flow that asked for
+    the reason (`flow_end`, ended even when nothing is decided). None if the nomination is
+    not (any more) waiting for these reviewers."""
     if action not in DECISIONS:
         raise ValueError(f"unknown decision {action!r}")
 
     def work(conn: sqlite3.Connection) -> Decision | None:
+        if flow_end is not None:
+            end_flow(conn, flow_end)
         before = _select(conn, nomination_id)
         if before is None or before.status != "pending":
             return None
@@ -761,16 +767,19 @@ async def publish(
     campaign_id: int | None, nomination_ids: Sequence[int], message: OutgoingMessage,
     recipients: Iterable[tuple[int, int]], person_id: int | None, telegram_id: int,
     progress_chat_id: int | None, progress_message_id: int | None, now: datetime,
-    flow_draft: tuple[int, str] | None = None,
+    flow_end: FlowEnd | None = None,
 ) -> int | None:  # fmt: skip
     """One broadcast of the examples, one outbox row per recipient (each person once), the
-    publication and a 'published' entry in each nomination's history, in one transaction.
-    None if this draft (`token`) was already published."""
+    publication, a 'published' entry in each nomination's history and the end of the
+    office's draft (`flow_end`: `DraftGone` if it no longer carries its token), in one
+    transaction. None if this `token` was already published."""
     unique: dict[int, int] = {}
     for person, chat in recipients:
         unique.setdefault(person, chat)
 
     def work(conn: sqlite3.Connection) -> int | None:
+        if flow_end is not None:
+            consume_draft(conn, flow_end)
         done = conn.execute(
             "SELECT 1 FROM nomination_publications WHERE token = ?", (token,)
         ).fetchone()
@@ -790,8 +799,6 @@ async def publish(
         for nomination_id in nomination_ids:
             _history(conn, nomination_id, "published", person_id, telegram_id, now,
                      unit_id=publisher_unit_id)  # fmt: skip
-        if flow_draft is not None:
-            remove_draft(conn, *flow_draft)
         return broadcast_id
 
     return await db.transact(work)
