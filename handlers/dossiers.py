@@ -3,7 +3,9 @@ final round of a campaign whose office asked for one: the checklist of parts (t�
 bản họp xét, báo cáo thành tích kèm minh chứng) with what is still missing; a part's button
 takes its files (kept as evidence is, handlers/evidence.py), «Xong» shows the checklist again.
 Every file is saved as it arrives, so nothing is lost to /huy or a restart; only a part
-waiting for files is a conversation, the checklist's buttons work from anywhere."""
+waiting for files is a conversation (its draft, `DOSSIER`, names the round and the part; a
+draft missing or unreadable is said to be lost), the checklist's buttons work from
+anywhere."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from handlers.common import (
     stay,
 )
 from handlers.evidence import incoming_file, keep_file
-from handlers.flows import Flow
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from handlers.nominations import keyboard
 from messages import label, render_text
@@ -61,11 +63,13 @@ class Step(StrEnum):
 
 @dataclass
 class DossierDraft:
-    round_id: int = 0
-    part: str = ""
+    """The part of a round's dossier waiting for files."""
+
+    round_id: int
+    part: str  # one of PARTS
 
 
-DOSSIER: Flow[DossierDraft] = Flow(FLOW, DossierDraft, command="hoso")
+DOSSIER: Flow[DossierDraft] = Flow(FLOW, DossierDraft, command="hoso", lost="dossier_lost")
 
 
 async def _rounds_for(context: BotContext, actor: Actor | None) -> list[DossierRound]:
@@ -165,10 +169,13 @@ def _upload_keyboard(has_files: bool) -> Any:
 async def _current(
     update: Update, context: BotContext
 ) -> tuple[DossierDraft, DossierRound] | None:
-    draft = await DOSSIER.load(update, context) or DossierDraft()
+    draft = await DOSSIER.load(update, context)
+    if draft is None or draft.part not in PARTS:
+        await DOSSIER.lost(update, context)
+        return None
     actor = await current_actor(update, context)
     info = await _round_for(context, actor, draft.round_id)
-    if info is None or draft.part not in PARTS:
+    if info is None:
         await DOSSIER.drop(update, context)
         await say(update, "dossier_none")
         return None
@@ -192,8 +199,7 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
         check_file(FILES_QUESTION, file.size, file.mime_type,
                    count=len(dossier.files.get(draft.part, ())))  # fmt: skip
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.UPLOAD
+        return await refuse(update, context, error, Step.UPLOAD)
     evidence_id = await keep_file(context, file)
     await add_dossier_file(context.db, info.round_id, actor.person.unit_id, draft.part,
                            evidence_id, actor.person.id, context.clock.now())  # fmt: skip
@@ -221,9 +227,7 @@ async def on_upload_button(update: Update, context: BotContext) -> Step | int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await DOSSIER.drop(update, context)
-    await say(update, "dossier_saved")
-    return ConversationHandler.END
+    return await DOSSIER.cancel(update, context, "dossier_saved")
 
 
 def conversation() -> ConversationHandler[BotContext]:
