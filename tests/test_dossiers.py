@@ -155,3 +155,25 @@ async def test_a_campaign_with_its_own_quota(bot: RunningBot, telegram: FakeTele
     await lan.send("/dienhinh")
     again = await lan.expect("đã gửi 2/2 đề nghị")
     assert "chỉ tiêu riêng còn chỗ" not in again.shown
+
+
+async def test_a_lost_dossier_draft_is_said_so(bot: RunningBot, telegram: FakeTelegram) -> None:
+    """The draft naming the part waiting for files is gone (or from another version): the
+    principal is told, the files already sent stay, and nothing is filed under a guess."""
+    await launch(bot, telegram)
+    so = telegram.user(7001)
+    card = await settings(so)
+    await so.press("⬜ Yêu cầu hồ sơ đề nghị khen thưởng", card)
+    await so.expect("Đã lưu")
+    lan = telegram.user(7101)
+    await step(lan, "/hoso", "Hồ sơ đề nghị khen thưởng")
+    await press(lan, "📎 Tờ trình, tóm tắt thành tích", "Gửi tệp cho phần Tờ trình")
+    await lan.send_document("to_trinh.docx", b"PK to trinh", "application/msword")
+    await lan.expect("1 tệp")
+    await bot.db.write("UPDATE drafts SET data = '{\"round_id\": 1}' WHERE flow = 'hoso'")
+    await lan.send_document("bien_ban.pdf", b"%PDF bien ban", "application/pdf")
+    lost = await lan.expect("Không còn phần hồ sơ nào đang chờ tệp")
+    assert "vẫn được lưu" in lost.shown and "/hoso" in lost.shown
+    rows = await bot.db.fetchall("SELECT part FROM dossier_files")
+    assert [r[0] for r in rows] == ["to_trinh"]
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM drafts") == 0

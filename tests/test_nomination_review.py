@@ -4,8 +4,12 @@ office sees none of it; checks on the card; publishing reaches everyone once; /t
 
 from __future__ import annotations
 
+import pytest
+
+import handlers.nomination_review
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
+from tests.test_flows import UNKNOWN, alert, count, dies_after
 from tests.test_nominations import nominate, press, roster, step
 
 
@@ -279,3 +283,114 @@ async def test_a_publication_fits_one_message(bot: RunningBot, telegram: FakeTel
     assert "1. Giáo viên số 1 —" in preview.shown
     assert "gương khác." in preview.shown
     await so.expect("Số người nhận: 10")
+
+
+# ---- one transaction per decision and publication -----------------------------------------------
+
+
+async def test_a_rejection_that_dies_after_its_commit_tells_the_nominator_once(
+    bot: RunningBot, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    await nominate(lan, person="Trần Văn Ân")
+    phong = telegram.user(7002)
+    card = await open_queue(phong, "Có 1 đề nghị")
+    await phong.press("❌ Không duyệt", card)
+    await phong.expect("lý do không duyệt")
+    dies_after(monkeypatch, handlers.nomination_review, "decide")
+    await phong.send("Chưa có minh chứng.")
+    await phong.expect("bot vừa gặp lỗi")
+    monkeypatch.undo()
+    await bot.restart()
+    # The decision, its notice and the end of the reason's flow: one transaction.
+    assert await bot.db.fetchval("SELECT status FROM nominations") == "rejected"
+    assert await count(bot, "SELECT COUNT(*) FROM conversations WHERE name = 'duyet'") == 0
+    assert await count(bot, "SELECT COUNT(*) FROM drafts") == 0
+    notice = await lan.expect("Đề nghị không được duyệt", timeout=10)
+    assert "Chưa có minh chứng." in notice.shown
+    await phong.send("Một lý do nữa")  # not taken as another reason
+    await phong.expect(UNKNOWN)
+    await lan.expect_nothing(within=0.3)
+    events = await bot.db.fetchall("SELECT event FROM nomination_history ORDER BY id")
+    assert [e[0] for e in events] == ["created", "rejected"]
+
+
+async def test_a_lost_reason_draft_is_said_so(bot: RunningBot, telegram: FakeTelegram) -> None:
+    await roster(bot, telegram)
+    await nominate(telegram.user(7101), person="Trần Văn Ân")
+    phong = telegram.user(7002)
+    card = await open_queue(phong, "Có 1 đề nghị")
+    await phong.press("↩️ Yêu cầu bổ sung", card)
+    await phong.expect("nội dung cần bổ sung")
+    await bot.db.write("UPDATE drafts SET data = '{}' WHERE flow = 'duyet'")
+    await phong.send("Bổ sung ảnh trao giải")
+    lost = await phong.expect("Không còn lý do nào đang soạn dở")
+    assert "↩️ Yêu cầu bổ sung" in lost.shown
+    assert await bot.db.fetchval("SELECT status FROM nominations") == "pending"
+    await telegram.user(7101).expect_nothing(within=0.3)
+
+
+async def publication_preview(bot: RunningBot, telegram: FakeTelegram) -> SentMessage:
+    """One approved example of quý III; the Sở's office at the preview for everyone."""
+    await roster(bot, telegram)
+    await nominate(telegram.user(7101), person="Trần Văn Ân")
+    await bot.db.write("UPDATE nominations SET status = 'approved'")
+    so = telegram.user(7001)
+    await step(so, "/duyet", "Không có đề nghị nào đang chờ bạn duyệt")
+    await press(so, "📣 Nhân rộng điển hình", "chọn quý")
+    await press(so, "Quý III/2026 — 1 gương", "tới ai?")
+    await so.press("Tất cả cán bộ, giáo viên trong phạm vi")
+    await so.expect("Xem trước")
+    await so.expect("GƯƠNG ĐIỂN HÌNH TIÊN TIẾN QUÝ III/2026")
+    return await so.expect("Số người nhận: 10")
+
+
+async def test_a_publication_that_dies_after_its_commit_is_sent_once(
+    bot: RunningBot, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preview = await publication_preview(bot, telegram)
+    so = telegram.user(7001)
+    dies_after(monkeypatch, handlers.nomination_review, "publish")
+    await so.press("📨 Gửi", preview)
+    await so.expect()  # the progress message, sent before the publication
+    await so.expect("bot vừa gặp lỗi")
+    monkeypatch.undo()
+    await bot.restart()
+    await telegram.wait_until(
+        lambda: any("Đã gửi xong: Gương điển hình" in m.shown for m in so.messages()),
+        timeout=10,
+    )
+    answered = len(so.answers)
+    await so.press("📨 Gửi", preview)  # the old preview's button, after the restart
+    assert "đã được gửi hoặc đã hủy" in await alert(telegram, so, answered)
+    await so.press("✖️ Hủy", preview)  # nor can it be cancelled
+    assert "đã được gửi hoặc đã hủy" in await alert(telegram, so, answered + 1)
+    assert await count(bot, "SELECT COUNT(*) FROM broadcasts") == 1
+    assert await count(bot, "SELECT COUNT(*) FROM nomination_publications") == 1
+    assert await count(bot, "SELECT COUNT(*) FROM drafts") == 0
+    for uid in (7002, 7101, 7102, 7303):
+        got = [m for m in telegram.user(uid).messages() if "GƯƠNG ĐIỂN HÌNH" in m.shown]
+        assert len(got) == 1, uid
+
+
+async def test_an_older_preview_cannot_publish(bot: RunningBot, telegram: FakeTelegram) -> None:
+    """Choosing the audience again makes a new preview: the first one's «Gửi» would send to
+    an audience the office no longer sees, so it says so and sends nothing."""
+    first = await publication_preview(bot, telegram)
+    so = telegram.user(7001)
+    await so.press("Tất cả cán bộ, giáo viên trong phạm vi")
+    await so.expect("Xem trước")
+    await so.expect("GƯƠNG ĐIỂN HÌNH TIÊN TIẾN QUÝ III/2026")
+    latest = await so.expect("Số người nhận: 10")
+    assert first.button_data("📨 Gửi") != latest.button_data("📨 Gửi")
+    answered = len(so.answers)
+    await so.press("📨 Gửi", first)
+    assert "đã được gửi hoặc đã hủy" in await alert(telegram, so, answered)
+    assert await count(bot, "SELECT COUNT(*) FROM broadcasts") == 0
+    await so.press("📨 Gửi", latest)
+    await telegram.wait_until(
+        lambda: any("Đã gửi xong: Gương điển hình" in m.shown for m in so.messages()),
+        timeout=10,
+    )
+    assert await count(bot, "SELECT COUNT(*) FROM broadcasts") == 1

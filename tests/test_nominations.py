@@ -3,8 +3,12 @@ a replacement, who may nominate whom, quarters by the bot's time zone, a restart
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import pytest
+
+import handlers.nominate
 from storage.db import Database
 from storage.nominations import (
     NominationSpec,
@@ -19,6 +23,7 @@ from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import NOW, TWO_DISTRICTS, VN, csv_file
+from tests.test_flows import UNKNOWN, alert, count, dies_after, lose_state_writes
 
 PEOPLE = {
     "0911000001": 7001,  # Lê Văn Sở, the Sở's office
@@ -352,3 +357,116 @@ async def test_units_without_a_nomination_this_quarter(db: Database) -> None:
         "Trường TH Tân Xuân"
     ]
     assert len(await units_without_nomination(db, None, Quarter(2026, 4))) == 3
+
+
+# ---- «Gửi» sends once; a lost draft is said so ------------------------------------------------
+
+GONE = "đã được gửi hoặc đã hủy"
+
+
+async def test_send_pressed_twice_files_once(bot: RunningBot, telegram: FakeTelegram) -> None:
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    summary = await nominate(lan, person="Trần Văn Ân", send=False)
+    send = summary.button_data("📨 Gửi")
+    assert send.startswith("dh:send:") and len(send.encode()) <= 64  # the draft's token
+    answered = len(lan.answers)
+    await lan.press_data(send, summary)
+    await lan.press_data(send, summary)  # a double tap: both reach the bot
+    await lan.expect("Đã gửi đề nghị")
+    assert GONE in await alert(telegram, lan, answered + 1)  # the first was answered plainly
+    await lan.expect_nothing(within=0.3)
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 1
+    assert await count(bot, "SELECT COUNT(*) FROM nomination_history") == 1
+    assert await count(bot, "SELECT COUNT(*) FROM drafts") == 0
+    assert await count(bot, "SELECT COUNT(*) FROM conversations WHERE name = 'dienhinh'") == 0
+
+
+async def test_a_nomination_that_dies_right_after_its_commit_is_sent_once(
+    bot: RunningBot, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    summary = await nominate(lan, person="Trần Văn Ân", send=False)
+    send = summary.button_data("📨 Gửi")
+    dies_after(monkeypatch, handlers.nominate, "file_nomination")
+    await lan.press("📨 Gửi", summary)
+    await lan.expect("bot vừa gặp lỗi")  # the receipt never comes
+    monkeypatch.undo()
+    await bot.restart()
+    # Filed, with the end of the draft and of the conversation, in one transaction.
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 1
+    assert await count(bot, "SELECT COUNT(*) FROM drafts") == 0
+    assert await count(bot, "SELECT COUNT(*) FROM conversations WHERE name = 'dienhinh'") == 0
+    answered = len(lan.answers)
+    await lan.press_data(send, summary)  # the old summary's «Gửi», after the restart
+    assert GONE in await alert(telegram, lan, answered)
+    await lan.send("Giáo viên dạy giỏi")  # no flow left to take it as an answer
+    await lan.expect(UNKNOWN)
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 1
+    await lan.send("/tiendo")  # the nomination is there, once
+    await lan.expect("Chưa có phong trào nào")
+    mine = await lan.expect("đơn vị của bạn")
+    assert mine.shown.count("Trần Văn Ân") == 1
+
+
+async def test_a_send_whose_state_write_is_lost_is_not_sent_again(
+    bot: RunningBot, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    summary = await nominate(lan, collective="Tổ Toán – Tin", send=False)
+    lose_state_writes(bot, monkeypatch)
+    await lan.press("📨 Gửi", summary)
+    await lan.expect("Đã gửi đề nghị")
+    await bot.restart()
+    answered = len(lan.answers)
+    await lan.press("📨 Gửi", summary)
+    assert GONE in await alert(telegram, lan, answered)
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 1
+
+
+async def test_only_the_latest_summary_sends(bot: RunningBot, telegram: FakeTelegram) -> None:
+    """«Sửa» then a new summary: the first summary's «Gửi» would send what the person no
+    longer sees, so it says so and does nothing."""
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    first = await nominate(lan, person="Trần Văn Ân", position="Giáo viên", send=False)
+    await press(lan, "✏️ Sửa", "Chọn phần cần sửa")
+    await press(lan, "Chức vụ", "3. Chức vụ")
+    latest = await step(lan, "Tổ trưởng chuyên môn", "Xem lại đề nghị")
+    assert first.button_data("📨 Gửi") != latest.button_data("📨 Gửi")
+    answered = len(lan.answers)
+    await lan.press("📨 Gửi", first)
+    assert GONE in await alert(telegram, lan, answered)
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 0
+    await lan.press("📨 Gửi", latest)  # still in the flow, at the latest summary
+    await lan.expect("Đã gửi đề nghị")
+    assert await bot.db.fetchval("SELECT position FROM nominations") == "Tổ trưởng chuyên môn"
+
+
+async def test_a_lost_dienhinh_draft_is_said_so(bot: RunningBot, telegram: FakeTelegram) -> None:
+    await roster(bot, telegram)
+    lan = telegram.user(7101)
+    await step(lan, "/dienhinh", "1. Đề nghị cá nhân hay tập thể?")
+    await press(lan, "👤 Cá nhân", "2. Người được đề nghị")
+    await press(lan, "Đỗ Thị Bình", "3. Chức vụ")
+    # Written by another version of the bot (other fields): not filled in with defaults.
+    data = json.loads(await bot.db.fetchval("SELECT data FROM drafts WHERE flow = 'dienhinh'"))
+    data.pop("token")
+    await bot.db.write("UPDATE drafts SET data = ? WHERE flow = 'dienhinh'", (json.dumps(data),))
+    await lan.send("Giáo viên chủ nhiệm")
+    lost = await lan.expect("Bản nháp")
+    assert "không còn" in lost.shown and "/dienhinh" in lost.shown
+    await lan.send("Giáo viên chủ nhiệm")  # the flow is over
+    await lan.expect(UNKNOWN)
+    assert await count(bot, "SELECT COUNT(*) FROM drafts") == 0
+    # Gone altogether (a button pressed inside the flow): said so too.
+    await step(lan, "/dienhinh", "1. Đề nghị cá nhân hay tập thể?")
+    question = lan.messages()[-1]
+    await bot.db.write("DELETE FROM drafts")
+    await lan.press("👥 Tập thể", question)
+    lost = await lan.expect("Bản nháp")
+    assert "/dienhinh" in lost.shown
+    assert await count(bot, "SELECT COUNT(*) FROM nominations") == 0
+    await step(lan, "/dienhinh", "1. Đề nghị cá nhân hay tập thể?")  # and starts afresh
