@@ -67,9 +67,10 @@ def _run(config: Config) -> int:
 
 
 async def _roster_import(config: Config, path: Path) -> int:
+    from formats.roster_file import read_roster
     from storage.db import Database
     from storage.roster import apply_import
-    from storage.roster_file import RosterFileError, read_roster
+    from storage.roster_table import RosterFileError
 
     data = _read(path)
     if data is None:
@@ -88,9 +89,9 @@ async def _roster_import(config: Config, path: Path) -> int:
 
 
 async def _roster_export(config: Config, path: Path) -> int:
+    from formats.roster_writer import roster_bytes
     from storage.db import Database
     from storage.roster import export_rows
-    from storage.roster_writer import roster_bytes
 
     db = await Database.open(config.database_path)
     try:
@@ -104,9 +105,9 @@ async def _roster_export(config: Config, path: Path) -> int:
 
 
 async def _invites(config: Config, path: Path) -> int:
+    from formats.roster_writer import csv_bytes, invite_rows
     from storage.db import Database
     from storage.people import invites_for_roster
-    from storage.roster_writer import csv_bytes, invite_rows
 
     username = config.bot_username or await _bot_username(config)
     if username is None:

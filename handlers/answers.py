@@ -10,9 +10,9 @@ from collections.abc import Sized
 from datetime import date
 from decimal import Decimal
 
+from formats.forms import Question, QuestionType
 from handlers.inputs import InputError, parse_date
 from messages import format_date, format_number, label
-from storage.forms import Question, QuestionType
 from storage.text import fold
 
 Answer = str | float | int | bool | date

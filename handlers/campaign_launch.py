@@ -25,6 +25,8 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
+from formats.forms import FormFileError, FormIssue, parse_form_file
 from handlers import unit_picker
 from handlers.campaign_message import campaign_payload
 from handlers.common import (
@@ -57,8 +59,6 @@ from storage.campaigns import (
     launch_campaign,
     resolve_audience,
 )
-from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
-from storage.forms import FormFileError, FormIssue, parse_form_file
 from storage.models import ROLES, Actor, Role
 from storage.roster import top_unit_ids
 from storage.unit_tree import unit_name

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import QuestionType
 from handlers.common import (
     BotContext,
     current_actor,
@@ -38,7 +39,6 @@ from handlers.reports import form_of, summary_lines
 from messages import label, render, render_text
 from storage.access import may_access, scope_unit_ids
 from storage.drafts import load_draft, save_draft
-from storage.forms import QuestionType
 from storage.models import Actor
 from storage.reports import (
     Evidence,

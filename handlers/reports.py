@@ -33,6 +33,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import Form, Question, QuestionType, builtin_form
 from handlers.answers import check_file, format_answer, parse_answer
 from handlers.common import (
     BotContext,
@@ -51,7 +52,6 @@ from handlers.common import (
 )
 from handlers.inputs import InputError
 from messages import label, render
-from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.reports import (
     Notice,

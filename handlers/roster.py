@@ -13,14 +13,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from formats.roster_file import MAX_FILE_BYTES, read_roster
+from formats.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
 from handlers.common import BotContext, current_actor, incoming, reply, require_role
 from messages import label, render, render_text
 from storage.access import may_manage_roster, roster_import_unit, scope_unit_ids
 from storage.models import Actor, Person
 from storage.people import invites_for_roster
 from storage.roster import RosterChanges, apply_import, export_rows, preview_import
-from storage.roster_file import MAX_FILE_BYTES, RosterFileError, RosterIssue, read_roster
-from storage.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
+from storage.roster_table import RosterFileError, RosterIssue
 from storage.uploads import close_upload, get_upload, save_upload
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import jinja2
 import pytest
 
 from bot.errors import Sender
+from formats.forms import FormIssue, Question, QuestionType, builtin_form
 from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
@@ -29,12 +30,11 @@ from storage.campaigns import (
     Target,
     UnitProgress,
 )
-from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outbox import BroadcastCounts, Failure
 from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
-from storage.roster_file import PersonSpec, RosterIssue
+from storage.roster_table import PersonSpec, RosterIssue
 from storage.round_progress import Expected, State, UnitAnswers
 from storage.unit_tree import UnitEntry
 

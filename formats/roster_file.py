@@ -1,7 +1,8 @@
 """Read a roster file (CSV or XLSX) into validated rows, or say row by row what is wrong.
 
-Nothing here touches the database: `read_roster` turns bytes into a `RosterTable`, raising
-`RosterFileError` with every problem found, each a code plus values that `messages` words.
+Nothing here touches the database: `read_roster` turns bytes into a `RosterTable`
+(`storage.roster_table`), raising `RosterFileError` with every problem found, each a code plus
+values that `messages` words.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from storage.phones import normalize_phone
+from storage.roster_table import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
 from storage.text import clean, fold
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -60,44 +61,6 @@ class Record(NamedTuple):
     full_name: str
     role: str
     phone: str
-
-
-@dataclass(frozen=True)
-class RosterIssue:
-    """One problem: `code` names it, `line` is the row as the spreadsheet numbers it."""
-
-    code: str
-    line: int | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-
-class RosterFileError(Exception):
-    def __init__(self, issues: list[RosterIssue]) -> None:
-        super().__init__(f"{len(issues)} problem(s) in the roster file")
-        self.issues = issues
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    code: str
-    name: str
-    parent_code: str | None
-    line: int
-
-
-@dataclass(frozen=True)
-class PersonSpec:
-    full_name: str
-    phone: str
-    role: str
-    unit_code: str
-    line: int
-
-
-@dataclass(frozen=True)
-class RosterTable:
-    units: dict[str, UnitSpec]
-    people: list[PersonSpec]
 
 
 def read_roster(data: bytes, filename: str = "") -> RosterTable:

@@ -244,7 +244,7 @@ def parse_form_file(data: bytes, filename: str = "") -> Form:
 def builtin_form(key: str) -> Form:
     if key not in BUILTIN_FORM_KEYS:
         raise KeyError(key)
-    data = (resources.files("storage") / "forms" / f"{key}.yaml").read_bytes()
+    data = (resources.files("formats") / "forms" / f"{key}.yaml").read_bytes()
     return replace(parse_form_file(data, f"{key}.yaml"), key=key)
 
 
