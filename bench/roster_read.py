@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests import roster_files  # noqa: E402
 
 CHILD = r"""
-import importlib.util, json, resource, sys, time
+import importlib.util, json, sys, time
 sys.setrecursionlimit(10000)
 path, data_path, name = sys.argv[1], sys.argv[2], sys.argv[3]
 spec = importlib.util.spec_from_file_location("reader_under_test", path)
@@ -38,13 +38,13 @@ sys.modules[spec.name] = module  # dataclasses look their module up there
 spec.loader.exec_module(module)
 data = open(data_path, "rb").read()
 
-def rss_mb():
+def status_mb(key):  # VmHWM: the peak; ru_maxrss would count the parent's, forked
     for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
     return 0.0
 
-base = rss_mb()
+base = status_mb("VmRSS:")
 start = time.perf_counter()
 try:
     table = module.read_roster(data, name)
@@ -55,7 +55,7 @@ except Exception as exc:
     issues = getattr(exc, "issues", None)
     outcome = f"refused: {issues[0].code}" if issues else f"{type(exc).__name__}: {exc}"[:80]
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = status_mb("VmHWM:")
 print(json.dumps({"seconds": elapsed, "peak_mb": peak - base, "outcome": outcome}))
 """
 
@@ -108,7 +108,7 @@ def main() -> None:
         readers = {"after": ROOT / "formats" / "roster_file.py"}
         if args.before:
             readers = {"before": old_reader(args.before, Path(tmp) / "old_reader.py"), **readers}
-        print(f"{'file':<22}{'size':>9}  " + "".join(f"{name:<44}" for name in readers))
+        print(f"{'file':<22}{'size':>9}  " + "".join(f"{name:<52}" for name in readers))
         for name, make in FILES.items():
             if args.only and name not in args.only:
                 continue
@@ -121,7 +121,7 @@ def main() -> None:
                 peak = result["peak_mb"]
                 shown = f"{peak:7.0f} MB" if isinstance(peak, int | float) else "      ? MB"
                 seconds = float(str(result["seconds"]))
-                cells.append(f"{seconds:7.2f} s {shown}  {result['outcome']}"[:42].ljust(44))
+                cells.append(f"{seconds:7.2f} s {shown}  {result['outcome']}"[:50].ljust(52))
             size = f"{len(data) / 1e6:.2f} MB"
             print(f"{name:<22}{size:>9}  " + "".join(cells), flush=True)
             path.unlink()

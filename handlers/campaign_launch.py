@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from formats.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
 from formats.forms import FormFileError, FormIssue, parse_form_file
+from formats.work import in_worker
 from handlers import unit_picker
 from handlers.campaign_message import campaign_payload
 from handlers.common import (
@@ -495,7 +496,7 @@ async def on_form_file(update: Update, context: BotContext) -> Step:
     try:
         telegram_file = await context.bot.get_file(document.file_id)
         data = bytes(await telegram_file.download_as_bytearray())
-        form = parse_form_file(data, document.file_name or "")
+        form = await in_worker(parse_form_file, data, document.file_name or "")
     except FormFileError as error:
         await say(update, "form_file_errors", issues=error.issues)
         return Step.ROUND_FORM_FILE

@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from formats.roster_file import MAX_FILE_BYTES, read_roster
 from formats.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
+from formats.work import in_worker
 from handlers.common import BotContext, current_actor, incoming, reply, require_role
 from messages import label, render, render_text
 from storage.access import may_manage_roster, roster_import_unit, scope_unit_ids
@@ -80,7 +81,8 @@ async def roster_document(update: Update, context: BotContext) -> None:
         return
     try:
         unit_id = await roster_import_unit(context.db, actor)
-        changes = await preview_import(context.db, read_roster(data, file_name), unit_id)
+        table = await in_worker(read_roster, data, file_name)
+        changes = await preview_import(context.db, table, unit_id)
     except RosterFileError as exc:
         await progress.edit_text(_issues_text(exc.issues))
         return
@@ -113,7 +115,7 @@ async def roster_button(update: Update, context: BotContext) -> None:
     elif action == "template":
         scope = await _scope_person(context, actor)
         rows = template_rows(None if scope is None else (scope.unit_code, scope.unit_name))
-        data = roster_bytes(rows, xlsx=True)
+        data = await in_worker(roster_bytes, rows, xlsx=True)
         await _send_file(message, data, "mau_danh_sach.xlsx", "roster_template_caption")
     elif action == "export":
         await _send_export(context, actor, message)
@@ -133,7 +135,7 @@ async def _settle_upload(
         await message.edit_text(render("roster_dropped"))
         return
     try:
-        table = read_roster(upload.data, upload.file_name)
+        table = await in_worker(read_roster, upload.data, upload.file_name)
         # The scope is asked again: what counts is the person's office now, not at the preview.
         unit_id = await roster_import_unit(context.db, actor)
         changes: RosterChanges = await apply_import(
@@ -161,7 +163,7 @@ async def _send_export(context: BotContext, actor: Actor, message: Message) -> N
     scope = await scope_unit_ids(context.db, actor)
     rows = [row for row in await export_rows(context.db) if scope is None or row.unit_id in scope]
     people = sum(1 for row in rows if row.full_name)
-    data = roster_bytes(rows, xlsx=True)
+    data = await in_worker(roster_bytes, rows, xlsx=True)
     await _send_file(message, data, "danh_sach.xlsx", "roster_export_caption", count=people)
 
 
@@ -175,9 +177,8 @@ async def _send_invites(context: BotContext, actor: Actor, message: Message) -> 
     table = invite_rows(invites, context.bot.username)
     pending = sum(1 for invite in invites if invite.code)
     caption = "roster_invites_caption"
-    await _send_file(
-        message, csv_bytes(table), "link_moi.csv", caption, count=len(invites), pending=pending
-    )
+    data = await in_worker(csv_bytes, table)
+    await _send_file(message, data, "link_moi.csv", caption, count=len(invites), pending=pending)
 
 
 async def _send_file(
