@@ -126,7 +126,7 @@ async def roster_button(update: Update, context: BotContext) -> None:
 async def _settle_upload(
     context: BotContext, actor: Actor, message: Message, upload_id: int, action: str
 ) -> None:
-    upload = await get_upload(context.db, upload_id)
+    upload = await get_upload(context.db, upload_id, context.clock.now())
     if upload is None or upload.telegram_id != actor.telegram_id or upload.status != "pending":
         await message.edit_text(render("roster_expired"))
         return
