@@ -27,6 +27,7 @@ from storage.uploads import close_upload, get_upload, save_upload
 
 log = logging.getLogger(__name__)
 SHOWN_ISSUES = 20
+ISSUES_ROOM = 3_300  # characters of problems in one message, headline and advice aside
 ROSTER_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".xls", ".txt")
 
 
@@ -205,9 +206,16 @@ def _confirm_keyboard(upload_id: int) -> InlineKeyboardMarkup:
 
 
 def _issues_text(issues: list[RosterIssue]) -> str:
-    shown = issues[:SHOWN_ISSUES]
-    texts = [render_text("roster_issue", issue=issue) for issue in shown]
-    return render("roster_errors", issues=issues, texts=texts, hidden=len(issues) - len(shown))
+    """The first problems, as many as one message holds (Telegram takes 4,096 characters)."""
+    texts: list[str] = []
+    used = 0
+    for issue in issues[:SHOWN_ISSUES]:
+        text = render_text("roster_issue", issue=issue)
+        used += len(text) + 3
+        if used > ISSUES_ROOM:
+            break
+        texts.append(text)
+    return render("roster_errors", issues=issues, texts=texts, hidden=len(issues) - len(texts))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

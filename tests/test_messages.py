@@ -183,7 +183,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "added": ["Trường <1>"],
     },
     "launch_units_not_found": {"query": "<Lan & Hoa>"},
-    "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
+    "launch_bad_units": {
+        "unknown": ["X"],
+        "unknown_more": 312,
+        "outside": ["Y"],
+        "outside_more": 0,
+    },
     "launch_preview_count": {
         "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
