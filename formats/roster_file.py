@@ -97,7 +97,7 @@ def _records(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, Iterator[tuple
             if len(cells) < width:
                 cells = [*cells, *[""] * (width - len(cells))]
             cells.append("")
-            yield line, Record(*(" ".join(cell.split()) for cell in pick(cells)))
+            yield line, Record(*(clean(cell) for cell in pick(cells)))
 
     return header_line, records()
 
@@ -134,7 +134,7 @@ def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, dict[str, 
             line, raw = next(rows)
         except StopIteration:
             break
-        cells = [" ".join(cell.split()) for cell in raw]
+        cells = [clean(cell) for cell in raw]
         columns = _match_columns(cells)
         if all(name in columns for name in REQUIRED_COLUMNS):
             return line, columns

@@ -386,13 +386,13 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     else:
         return Step.ANSWER
     files = list(submission.working.get(question.key) or [])
+    kind = "document" if document is not None else "photo"
     try:
-        check_file(question, size, mime, count=len(files))
+        check_file(question, size, mime, count=len(files), name=name)
+        evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
     except InputError as error:
         await say(update, error.template, now=context.clock.now(), **error.values)
         return Step.ANSWER
-    kind = "document" if document is not None else "photo"
-    evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
     if evidence_id not in files:
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
@@ -417,6 +417,9 @@ async def _keep_evidence(
         target.parent.mkdir(parents=True, exist_ok=True)
         telegram_file = await context.bot.get_file(file_id)
         await telegram_file.download_to_drive(target)
+        if target.stat().st_size == 0:  # Telegram did not say its size: it had none
+            target.unlink()
+            raise InputError("file_empty", {"name": name})
     except (TelegramError, OSError) as exc:
         # The file id still reaches the file through Telegram; the copy can be made later.
         log.warning("could not download evidence %s: %s", name, exc)

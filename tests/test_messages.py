@@ -183,6 +183,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "added": ["Trường <1>"],
     },
     "launch_units_not_found": {"query": "<Lan & Hoa>"},
+    "file_empty": {"name": "<minh chứng>.pdf"},
     "launch_bad_units": {
         "unknown": ["X"],
         "unknown_more": 312,
