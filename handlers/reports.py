@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -47,7 +48,6 @@ from handlers.common import (
     require_role,
     save_flow,
     say,
-    stay,
     wake_sender,
 )
 from handlers.inputs import InputError
@@ -91,6 +91,11 @@ class ReportDraft:
     submission_id: int = 0
     round_id: int = 0
     editing: bool = False  # came from the summary: go back there after the answer
+
+
+# The report this chat is on: its flow, the submission, the round, the question the saved step
+# is at (None: past the last one, at the summary).
+Current = tuple[ReportDraft, Submission, RoundInfo, Question | None]
 
 
 # ---- plumbing -------------------------------------------------------------------------
@@ -263,9 +268,7 @@ async def _shown(context: BotContext, question: Question, value: Any) -> str:
     return format_answer(question, value)
 
 
-async def _current(
-    update: Update, context: BotContext
-) -> tuple[ReportDraft, Submission, RoundInfo, Question | None] | None:
+async def _current(update: Update, context: BotContext) -> Current | None:
     """The report this chat is on, read in one call (every answer starts here); None, with
     the reason told, when there is none to go on with: lost, or its round closed meanwhile."""
     user = update.effective_user
@@ -295,13 +298,9 @@ async def _advance(
     return await _ask(update, context, fresh, info)
 
 
-async def on_text(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _text(update: Update, context: BotContext, state: Current) -> Step | int:
     flow, submission, info, question = state
-    if question is None:
-        return await _review(update, context, submission, info)
+    assert question is not None
     if question.type is QuestionType.FILES:
         await say(update, "answer_expect_files")
         return Step.ANSWER
@@ -316,14 +315,10 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     return await _advance(update, context, flow, fresh, info)
 
 
-async def on_button(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _button(update: Update, context: BotContext, state: Current) -> Step | int:
     flow, submission, info, question = state
+    assert question is not None
     data = pressed(update)
-    if question is None:
-        return await _review(update, context, submission, info)
     now = context.clock.now()
     if data == "rp:back":
         fresh = await set_step(context.db, submission.id, max(0, submission.step - 1))
@@ -366,12 +361,10 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     return await _advance(update, context, flow, fresh, info)
 
 
-async def on_file(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _file(update: Update, context: BotContext, state: Current) -> Step | int:
     _, submission, _info, question = state
-    if question is None or question.type is not QuestionType.FILES:
+    assert question is not None
+    if question.type is not QuestionType.FILES:
         await say(update, "answer_not_a_file_question")
         return Step.ANSWER
     message = incoming(update)
@@ -430,15 +423,83 @@ async def _keep_evidence(
     )  # fmt: skip
 
 
-async def wrong_kind(update: Update, context: BotContext) -> Step | int:
+async def _other(update: Update, context: BotContext, state: Current) -> Step | int:
     """A sticker, a voice note, a location…: say what this question expects."""
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
     question = state[3]
-    kind = question.type.value if question is not None else "button"
-    await say(update, "answer_expect", kind=kind)
+    assert question is not None
+    await say(update, "answer_expect", kind=question.type.value)
     return Step.ANSWER
+
+
+# ---- where the report stands ----------------------------------------------------------
+
+Act = Callable[[Update, BotContext, Current], Awaitable[Step | int]]
+StepHandler = Callable[[Update, BotContext], Coroutine[Any, Any, Step | int]]
+
+
+def _asked(at: Step, state: Current) -> bool:
+    """Whether a question is waiting for its answer: the saved step is a question, and the
+    conversation is at it, or a question was picked to correct (the conversation can be a
+    step behind when Telegram delivered a reply but its answer was lost)."""
+    flow, _, _, question = state
+    return question is not None and (at is Step.ANSWER or flow.editing)
+
+
+def _on(at: Step, act: Act) -> StepHandler:
+    """A message in the report at conversation step `at`: the answer to the question being
+    asked, or else a reminder that the summary (or its list of questions) takes buttons."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        if _asked(at, state):
+            return await act(update, context, state)
+        await say(update, "launch_expect_button")
+        return Step.REVIEW if at is Step.ANSWER else at
+
+    return handle
+
+
+def _pressed_at(at: Step) -> StepHandler:
+    """A button of the report at conversation step `at`. «Gửi», «Sửa» and the questions to
+    correct work whenever the summary is where the report stands; a question's buttons only
+    while a question is asked."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        flow, submission, info, question = state
+        data = pressed(update)
+        if data.startswith("rp:q:"):
+            return await _chosen(update, context, flow, submission, info)
+        if _asked(at, state):
+            return await _button(update, context, state)
+        if data in ("rp:submit", "rp:edit"):
+            return await _reviewed(update, context, flow, submission, info)
+        if question is None:  # an old question's button: the summary again
+            return await _review(update, context, submission, info)
+        await say(update, "launch_expect_button")
+        return at
+
+    return handle
+
+
+def _resume_at(at: Step) -> StepHandler:
+    """/baocao inside the report: the question being asked, or the summary, again with its
+    buttons, for whoever never got it (the reply failed) or lost it from sight."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        _, submission, info, _ = state
+        if _asked(at, state):
+            return await _ask(update, context, submission, info)
+        return await _review(update, context, submission, info)
+
+    return handle
 
 
 # ---- summary, edit, submit ------------------------------------------------------------
@@ -479,11 +540,11 @@ async def summary_lines(
     ]
 
 
-async def on_review(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
-    flow, submission, info, _ = state
+async def _reviewed(
+    update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
+    info: RoundInfo,
+) -> Step | int:  # fmt: skip
+    """«Gửi» or «Sửa» under the summary."""
     if pressed(update) == "rp:edit":
         return await _pick(update, context, info)
     return await _submit(update, context, flow, submission, info)
@@ -499,11 +560,11 @@ async def _pick(update: Update, context: BotContext, info: RoundInfo) -> Step:
     return Step.PICK
 
 
-async def on_pick(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
-    flow, submission, info, _ = state
+async def _chosen(
+    update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
+    info: RoundInfo,
+) -> Step | int:  # fmt: skip
+    """A question picked to correct it."""
     data = pressed(update)
     index = int(data.removeprefix("rp:q:"))
     if not 0 <= index < len(form_of(info).questions):
@@ -577,28 +638,25 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
+
+    def step(at: Step) -> list[BaseHandler[Update, BotContext, Any]]:
+        # The same handlers at every step: the saved report, with the step, decides what a
+        # message or a press means (see _asked), and /baocao shows where the report stands.
+        return [
+            CommandHandler("baocao", _resume_at(at)),
+            MessageHandler(filters.TEXT & not_command, _on(at, _text)),
+            MessageHandler(filters.Document.ALL | filters.PHOTO, _on(at, _file)),
+            CallbackQueryHandler(_pressed_at(at), pattern=r"^rp:"),
+            MessageHandler(not_command, _on(at, _other)),
+        ]
+
     return flow_conversation(
         FLOW,
         [
             CallbackQueryHandler(choose, pattern=r"^rpt:\d+$"),
             CallbackQueryHandler(edit_sent, pattern=r"^rpe:\d+$"),
         ],
-        {
-            Step.ANSWER: [
-                MessageHandler(filters.TEXT & not_command, on_text),
-                MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
-                CallbackQueryHandler(on_button, pattern=r"^rp:"),
-                MessageHandler(not_command, wrong_kind),
-            ],
-            Step.REVIEW: [
-                CallbackQueryHandler(on_review, pattern=r"^rp:(submit|edit)$"),
-                MessageHandler(not_command, stay(Step.REVIEW, "launch_expect_button")),
-            ],
-            Step.PICK: [
-                CallbackQueryHandler(on_pick, pattern=r"^rp:q:\d+$"),
-                MessageHandler(not_command, stay(Step.PICK, "launch_expect_button")),
-            ],
-        },
+        {at: step(at) for at in Step},
         cancel,
     )
 
