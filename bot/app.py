@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
 from bot.profile import publish_profile
+from bot.retry import RetryingRequest
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
@@ -27,6 +28,7 @@ from handlers import (
     basics,
     campaign_buttons,
     campaign_launch,
+    gate,
     progress,
     registration,
     report_review,
@@ -58,8 +60,9 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),
 )
-# Group -1 sees every update first: someone removed from the roster is answered there and
-# goes no further (handlers/registration.py, turn_away_removed).
+# Group -1 sees every update first, once: group chats, edited messages, someone removed from
+# the roster, and who may use which command or button (handlers/gate.py); what it refuses
+# goes no further.
 GATE_GROUP = -1
 # Group 1 runs after whichever group-0 handler took the update.
 SAVE_STATES_GROUP = 1
@@ -92,16 +95,19 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         # Enough connections for every update in flight and the outbox sender's requests, so
         # none waits for one (bot/updates.py says why not more); if it ever must, it waits
-        # rather than failing after PTB's default second.
-        .connection_pool_size(MAX_CONCURRENT_UPDATES + DEFAULT_MAX_IN_FLIGHT + 8)
-        .pool_timeout(POOL_TIMEOUT)
+        # rather than failing after PTB's default second. Downloads retry like replies.
+        .request(
+            RetryingRequest(
+                MAX_CONCURRENT_UPDATES + DEFAULT_MAX_IN_FLIGHT + 8, pool_timeout=POOL_TIMEOUT
+            )
+        )
         .post_init(_opener(database))
         .post_shutdown(_closer(database))
         .build()
     )
     application.bot_data.config = services.config
     application.bot_data.clock = services.clock
-    application.add_handlers(registration.gate_handlers(), group=GATE_GROUP)
+    application.add_handlers(gate.handlers(), group=GATE_GROUP)
     for _name, factory in HANDLER_ORDER:
         application.add_handlers(list(factory()))
     application.add_handler(save_states_handler(), group=SAVE_STATES_GROUP)

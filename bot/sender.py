@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ExtBot
 
 from bot.clock import Clock
+from bot.retry import RetryPolicy, call_method
 from messages import render, render_text
 from storage.db import Database
 from storage.outbox import (
@@ -71,14 +72,21 @@ class OutboxAwareRateLimiter(AIORateLimiter):
     """PTB's AIORateLimiter, except that it never retries the outbox sender's requests.
 
     Interactive requests keep the limiter's behaviour: the shared overall budget and, after a
-    429, a pause of every request and a retry. The sender's requests share the budget and the
-    pause too, but a 429 on one of them goes straight back to the sender, which pauses its own
-    pacing and puts the row back. If the limiter slept and retried them instead, the sender would
-    not know: its pacer would keep starting requests that pile up behind the pause and burst out
-    after it, into the next 429. Measured with bench/broadcast.py --recipients 900
+    429, a pause of every request and a retry. They are also tried again after a network error,
+    a timeout or a 5xx, as `retry` says (bot/retry.py: what, how often, and why a request that
+    may have arrived is retried too); each try passes the limiter afresh. The sender's requests
+    share the budget and the pause too, but a 429, a 5xx or a dropped connection on one of them
+    goes straight back to the sender, which pauses its own pacing or retries the row later with
+    its own backoff and bookkeeping. If the limiter slept and retried them instead, the sender
+    would not know: its pacer would keep starting requests that pile up behind the pause and
+    burst out after it, into the next 429. Measured with bench/broadcast.py --recipients 900
     --inject-429 4 (fake limited to 30/s): plain AIORateLimiter(max_retries=3) reached 0.52 of
     the allowed rate after 25 follow-up 429s; this one 0.84 and none.
     """
+
+    def __init__(self, *args: Any, retry: RetryPolicy | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry = retry or RetryPolicy()  # may be replaced live (tests shorten the waits)
 
     async def process_request(
         self,
@@ -90,8 +98,11 @@ class OutboxAwareRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Result:
         if rate_limit_args != NOT_RETRIED:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
+            limited = super().process_request
+            return await call_method(
+                self.retry,
+                endpoint,
+                lambda: limited(callback, args, kwargs, endpoint, data, rate_limit_args),
             )
 
         async def once(*call_args: Any, **call_kwargs: Any) -> Result:

@@ -1,5 +1,6 @@
 """Registration: `/start CODE` from an invite link, or the person's own shared contact; and
-the gate that tells someone removed from the roster so, whatever they send."""
+turning away someone removed from the roster, whatever they send (asked by the gate,
+handlers/gate.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from telegram.ext import (
     BaseHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -145,9 +145,10 @@ async def _greet(update: Update, context: BotContext, actor: Actor, template: st
 
 
 async def turn_away_removed(update: Update, context: BotContext) -> None:
-    """Before any flow: someone removed from the roster (their row deactivated) is told so and
-    whom to ask, for a command, a message or a button alike. Only a way back in passes: an
-    invite link or their contact, for when the office has added them again."""
+    """Called by the gate (handlers/gate.py) before any flow: someone removed from the
+    roster (their row deactivated) is told so and whom to ask, for a command, a message or
+    a button alike. Only a way back in passes: an invite link or their contact, for when
+    the office has added them again."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != Chat.PRIVATE:
         return
@@ -177,11 +178,6 @@ def _registering(update: Update) -> bool:
         return False
     words = (message.text or "").split()
     return message.contact is not None or (len(words) > 1 and words[0].split("@")[0] == "/start")
-
-
-def gate_handlers() -> list[BaseHandler[Update, BotContext, object]]:
-    """Run in a group before all others (see bot/app.py)."""
-    return [TypeHandler(Update, turn_away_removed)]
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:

@@ -38,13 +38,14 @@ from formats.forms import Form, Question, QuestionType, builtin_form
 from handlers.answers import check_file, format_answer, parse_answer
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
     drop_flow,
     flow_conversation,
     incoming,
     load_flow,
     pressed,
-    pressed_id,
     require_role,
     save_flow,
     say,
@@ -72,6 +73,7 @@ from storage.reports import (
     submit,
     tasks_for,
 )
+from storage.visibility import may_see_campaign
 
 log = logging.getLogger(__name__)
 FLOW = "baocao"
@@ -149,7 +151,14 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def from_campaign(update: Update, context: BotContext) -> None:
     """The "Báo cáo" button under a campaign message: that campaign's rounds."""
-    campaign_id = pressed_id(update, "rep:")
+    campaign_id = button_of(context).id
+    if campaign_id == 0:  # the office's preview of a launch
+        await alert(update, "ack_preview")
+        return
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
+        await alert(update, "not_allowed_short")
+        return
     await _list(update, context, campaign_id=campaign_id)
 
 
@@ -173,7 +182,7 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
 
 async def choose(update: Update, context: BotContext) -> Step | int:
     """A round picked from the list, or opened directly by a button elsewhere."""
-    round_id = pressed_id(update, "rpt:")
+    round_id = button_of(context).id
     person = await _person(update, context)
     info = await answerable_round(context.db, person, round_id) if person else None
     if person is None or info is None:
@@ -193,7 +202,7 @@ async def choose(update: Update, context: BotContext) -> Step | int:
 
 async def edit_sent(update: Update, context: BotContext) -> Step | int:
     """«Sửa» under a sent report shown read-only: the way into correcting it."""
-    round_id = pressed_id(update, "rpe:")
+    round_id = button_of(context).id
     person = await _person(update, context)
     info = await answerable_round(context.db, person, round_id) if person else None
     if person is None or info is None:
@@ -342,7 +351,7 @@ async def _button(update: Update, context: BotContext, state: Current) -> Step |
     elif data in ("rp:yes", "rp:no") and question.type is QuestionType.YESNO:
         value = data == "rp:yes"
     elif data.startswith("rp:c:") and question.type is QuestionType.CHOICE:
-        index = int(data.removeprefix("rp:c:"))
+        index = button_of(context).number(0)
         if not 0 <= index < len(question.choices):
             return Step.ANSWER
         value = question.choices[index]
@@ -565,8 +574,7 @@ async def _chosen(
     info: RoundInfo,
 ) -> Step | int:  # fmt: skip
     """A question picked to correct it."""
-    data = pressed(update)
-    index = int(data.removeprefix("rp:q:"))
+    index = button_of(context).number(0)
     if not 0 <= index < len(form_of(info).questions):
         return Step.PICK
     flow.editing = True

@@ -28,7 +28,8 @@ ports the open-source Bot API server (tdlib/telegram-bot-api) and TDLib (tdlib/t
 where each rule comes from. ``parse_mode="HTML"`` is parsed as TDLib parses it; texts are then
 cleaned and trimmed, and counted in Unicode code points, as Telegram does.
 
-Simplifications: only private chats exist (a chat is registered with `FakeTelegram.user`);
+Simplifications: private chats (`FakeTelegram.user`) and, minimally, group chats
+(`FakeTelegram.group`: a member's message in it and what the bot posts there);
 Markdown parse modes are stored unparsed; explicit ``entities`` are taken as given; an HTML
 <tg-time> gives no entity and a tg://user?id= link stays a text_link (Telegram makes a
 text_mention); uploads are not size-checked.
@@ -41,15 +42,16 @@ import contextlib
 import enum
 import hashlib
 import ipaddress
+import itertools
 import json
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiohttp import BodyPartReader, web
 
@@ -331,6 +333,16 @@ class _Injection:
     chat_id: int | None
 
 
+@dataclass
+class _RandomFaults:
+    rate: float
+    kinds: tuple[int | str, ...]  # HTTP statuses, "before", "after" (when the connection drops)
+    methods: frozenset[str] | None
+    seed: int
+    times: int | None  # faults left; None: no end
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
 class _Own(enum.Enum):
     OWN = "own"
 
@@ -382,8 +394,11 @@ class FakeUser:
 
     # --- things the user does -------------------------------------------------------------
 
-    async def send(self, text: str, *, reply_to: SentMessage | None = None) -> None:
-        """A text message; a leading /command gets a bot_command entity like Telegram adds."""
+    async def send(
+        self, text: str, *, reply_to: SentMessage | None = None, chat: FakeGroup | None = None
+    ) -> None:
+        """A text message; a leading /command gets a bot_command entity like Telegram adds.
+        `chat`: written in that group instead of the private chat."""
         content: JSON = {"text": text}
         command = re.match(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)", text)
         if command:
@@ -394,7 +409,16 @@ class FakeUser:
             reply = self.tg._message_dict(reply_to.chat_id, reply_to.message_id)
             if reply is not None:
                 content["reply_to_message"] = reply
-        await self.tg._user_message(self, content)
+        await self.tg._user_message(self, content, chat)
+
+    async def edit(self, message: JSON, text: str) -> None:
+        """Edit a message this user sent (one of `outbox`) to say `text`: Telegram sends the
+        bot an edited_message update with the same message_id."""
+        edited: JSON = {**message, "text": text, "edit_date": int(time.time())}
+        edited.pop("entities", None)
+        self.tg._user_messages[(message["chat"]["id"], message["message_id"])] = edited
+        self.tg._push_update({"edited_message": edited})
+        await asyncio.sleep(0)
 
     async def share_contact(
         self,
@@ -523,7 +547,22 @@ class FakeUser:
             await asyncio.sleep(0.01)
 
 
+class FakeGroup(FakeUser):
+    """A group chat (or supergroup, channel) the bot is in, with a negative id. Members write
+    there with `FakeUser.send(text, chat=group)`; `messages`/`expect` read what the bot
+    posted there."""
+
+    def __init__(self, tg: FakeTelegram, chat_id: int, title: str, kind: str = "group") -> None:
+        super().__init__(tg, chat_id, title)
+        self.title = title
+        self.kind = kind
+
+    def chat(self) -> JSON:
+        return {"id": self.id, "type": self.kind, "title": self.title}
+
+
 _Handler = Callable[[JSON, dict[str, _Upload]], Awaitable[Any]]
+_CALLBACK_QUERY_IDS = itertools.count(4_000_000_000_000_001)
 
 
 class FakeTelegram:
@@ -565,6 +604,8 @@ class FakeTelegram:
         self._callback_seq = 0
         self._pending_callbacks: dict[str, FakeUser] = {}
         self._injections: list[_Injection] = []
+        self._random_faults: _RandomFaults | None = None
+        self.faults: list[ApiCall] = []  # the calls fail_randomly failed
         self._send_times: deque[float] = deque()
         self._commands: dict[tuple[tuple[Any, ...], str], list[tuple[str, str]]] = {}
         # setMyDescription / setMyShortDescription, by language code ("" for the default)
@@ -672,6 +713,15 @@ class FakeTelegram:
         self.users[user_id] = created
         return created
 
+    def group(self, chat_id: int, title: str = "Nhóm", kind: str = "group") -> FakeGroup:
+        """A group chat the bot is in (created on first use), `chat_id` negative."""
+        existing = self.users.get(chat_id)
+        if isinstance(existing, FakeGroup):
+            return existing
+        created = FakeGroup(self, chat_id, title, kind)
+        self.users[chat_id] = created
+        return created
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
@@ -735,6 +785,41 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.01)
 
+    def fail_randomly(
+        self,
+        rate: float,
+        statuses: Sequence[int] = (500, 502),
+        *,
+        drop_connection: bool | Literal["before", "after"] = True,
+        methods: Iterable[str] | None = None,
+        seed: int = 0,
+        times: int | None = None,
+    ) -> None:
+        """From now on a share `rate` of requests fail the way Telegram's now and then do: an
+        error of one of `statuses` (the method did not run) or, with `drop_connection`, the
+        connection closed without an answer, either "before" the method ran or "after" it
+        (done, but the answer lost); each kind equally likely. `methods` limits it to those
+        methods (a file download is "downloadFile"); None means every method and download.
+        `times`: stop after that many faults.
+
+        Whether a request fails depends only on `seed`, the method, its chat (or callback
+        query, or file) and how many such requests came before it, not on how the requests of
+        different chats interleave, so a seed replays the same faults. Failed calls are listed
+        in `faults`. `fail_randomly(0)` stops it.
+        """
+        if isinstance(drop_connection, str):
+            drops: tuple[str, ...] = (drop_connection,)
+        else:
+            drops = ("before", "after") if drop_connection else ()
+        kinds: tuple[int | str, ...] = (*statuses, *drops)
+        if rate <= 0 or not kinds:
+            self._random_faults = None
+            return
+        chosen = None
+        if methods is not None:
+            chosen = frozenset(self._canonical.get(m.lower(), m) for m in methods)
+        self._random_faults = _RandomFaults(rate, kinds, chosen, seed, times)
+
     # --- updates --------------------------------------------------------------------------
 
     def _wake_pollers(self) -> None:
@@ -752,23 +837,26 @@ class FakeTelegram:
         self._message_ids[chat_id] = message_id
         return message_id
 
-    async def _user_message(self, user: FakeUser, content: JSON) -> None:
-        message_id = self._next_message_id(user.id)
+    async def _user_message(
+        self, user: FakeUser, content: JSON, group: FakeGroup | None = None
+    ) -> None:
+        chat = group or user
+        message_id = self._next_message_id(chat.id)
         message: JSON = {
             "message_id": message_id,
             "from": user.to_dict(),
-            "chat": user.chat(),
+            "chat": chat.chat(),
             "date": int(time.time()),
             **content,
         }
-        self._user_messages[(user.id, message_id)] = message
+        self._user_messages[(chat.id, message_id)] = message
         user.outbox.append(message)
         self._push_update({"message": message})
         await asyncio.sleep(0)
 
     async def _callback_query(self, user: FakeUser, message: SentMessage, data: str) -> None:
         self._callback_seq += 1
-        query_id = str(4_000_000_000_000_000 + self._callback_seq)
+        query_id = str(next(_CALLBACK_QUERY_IDS))  # unique across servers, as Telegram's are
         self._pending_callbacks[query_id] = user
         self._push_update(
             {
@@ -825,9 +913,14 @@ class FakeTelegram:
             if canonical is None:
                 raise ApiError(404, "Not Found")
             self._check_injected(canonical, params)
+            fault = self._random_fault(call)  # fail_randomly's draw: a 5xx, or a dropped answer
+            if fault is not None and fault != "after":
+                return self._fail(request, call, fault)
             if canonical in SENDING_METHODS:
                 self._check_rate_limit()
             result = await self._handlers[canonical](params, files)
+            if fault == "after":
+                return self._fail(request, call, fault)
         except ApiError as error:
             call.status = error.status
             call.description = error.description
@@ -842,6 +935,9 @@ class FakeTelegram:
         file_path = request.match_info["file_path"]
         call = ApiCall("downloadFile", {"file_path": file_path}, time.monotonic())
         self.calls.append(call)
+        fault = self._random_fault(call)
+        if fault is not None:  # a download changes nothing: lost before or after is the same
+            return self._fail(request, call, fault)
         error: ApiError | None = None
         if request.match_info["token"] != self.token:
             error = ApiError(401, "Unauthorized")
@@ -910,6 +1006,36 @@ class FakeTelegram:
             if injection.times <= 0:
                 self._injections.remove(injection)
             raise ApiError(injection.status, injection.description, injection.retry_after)
+
+    def _random_fault(self, call: ApiCall) -> int | str | None:
+        """fail_randomly's verdict on this call: None, a status, "before" or "after"."""
+        faults = self._random_faults
+        if faults is None or (faults.methods is not None and call.method not in faults.methods):
+            return None
+        params = call.params
+        about = params.get("chat_id", params.get("callback_query_id", params.get("file_id")))
+        key = (call.method, str(params.get("file_path", about)))
+        faults.seen[key] = number = faults.seen.get(key, 0) + 1
+        digest = hashlib.sha256(f"{faults.seed}:{key}:{number}".encode()).digest()
+        if int.from_bytes(digest[:8]) / 2**64 >= faults.rate:
+            return None
+        if faults.times is not None:
+            faults.times -= 1
+            if faults.times <= 0:
+                self._random_faults = None
+        self.faults.append(call)
+        return faults.kinds[digest[8] % len(faults.kinds)]
+
+    def _fail(self, request: web.Request, call: ApiCall, fault: int | str) -> web.Response:
+        """Answer with a fault of fail_randomly: an error status, or no answer at all."""
+        if isinstance(fault, int):
+            error = ApiError(fault, _DEFAULT_DESCRIPTIONS.get(fault, f"Error {fault}"))
+            call.status, call.description = error.status, error.description
+            return web.json_response(error.body(), status=error.status)
+        call.status, call.description = 0, f"connection dropped {fault} the method ran"
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response()  # never written: the connection is closed
 
     def _check_rate_limit(self) -> None:
         now = time.monotonic()

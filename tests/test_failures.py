@@ -42,7 +42,7 @@ async def test_server_error_is_reported_without_the_token(
 ) -> None:
     admin = telegram.user(ADMIN_ID)
     user = telegram.user(3002)
-    telegram.inject_error("sendMessage", 502, chat_id=3002)
+    telegram.inject_error("sendMessage", 502, times=3, chat_id=3002)  # every try of the reply
     await user.send("/start")
     calm = await user.expect("bot vừa gặp lỗi")
     assert "vẫn được giữ nguyên" in calm.shown

@@ -249,6 +249,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration_not_found": {"phone": "0912000001", "user_id": 1001},
     "registration_ask_contact": {"user_id": 1001, "first_run": True},
     "not_registered": {"user_id": 1001},
+    "private_only": {"username": "thidua_bot"},
     "registration_bad_phone": {"phone": "abc"},
     "registration_inactive": {
         "person": PERSON,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from bot.retry import RetryPolicy
 from storage.reports import return_for_additions
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import RunningBot
@@ -16,12 +17,17 @@ async def _answers(bot: RunningBot) -> dict[str, object]:
     return dict(json.loads(await bot.db.fetchval("SELECT draft FROM submissions")))
 
 
+def _replies_fail(telegram: FakeTelegram, teacher: FakeUser) -> None:
+    """The next reply to the teacher never arrives: Telegram answers 502 to every try of it
+    (bot/retry.py makes RetryPolicy.tries); the apology after it goes through."""
+    telegram.inject_error("sendMessage", 502, chat_id=teacher.id, times=RetryPolicy.tries)
+
+
 async def _reply_fails(telegram: FakeTelegram, teacher: FakeUser, text: str) -> None:
-    """`text` is taken, but the reply to it fails once (a 502 from Telegram): whatever comes
-    (an apology, or the reply if it is retried) is let pass."""
-    telegram.inject_error("sendMessage", 502, chat_id=teacher.id)
+    """`text` is taken, but the reply to it never arrives: the apology does."""
+    _replies_fail(telegram, teacher)
     await teacher.send(text)
-    await teacher.expect()
+    await teacher.expect("Xin lỗi", timeout=15)
 
 
 async def test_baocao_shows_the_question_that_never_arrived(
@@ -49,9 +55,9 @@ async def test_a_summary_lost_on_the_way(bot: RunningBot, telegram: FakeTelegram
     await answer_up_to_files(teacher)
     await teacher.send_photo(b"\xff\xd8 anh")
     await teacher.expect("1 tệp")
-    telegram.inject_error("sendMessage", 502, chat_id=teacher.id)
+    _replies_fail(telegram, teacher)
     await teacher.press("✔️ Xong")
-    await teacher.expect()
+    await teacher.expect("Xin lỗi", timeout=15)
     await teacher.send("Một câu trả lời nữa")  # the summary takes buttons, not answers
     await teacher.expect("chọn bằng các nút")
     # The summary was delivered but the answer to it lost: «Gửi» under it still sends.
@@ -67,9 +73,9 @@ async def test_baocao_shows_the_summary_again(bot: RunningBot, telegram: FakeTel
     await answer_up_to_files(teacher)
     await teacher.send_photo(b"\xff\xd8 anh")
     await teacher.expect("1 tệp")
-    telegram.inject_error("sendMessage", 502, chat_id=teacher.id)
+    _replies_fail(telegram, teacher)
     await teacher.press("✔️ Xong")
-    await teacher.expect()
+    await teacher.expect("Xin lỗi", timeout=15)
     await teacher.send("/baocao")
     summary = await teacher.expect("Xem lại")
     await teacher.press("📨 Gửi", summary)
@@ -89,9 +95,9 @@ async def test_a_question_picked_to_correct_that_never_arrived(
     await teacher.expect("Xem lại")
     await teacher.press("✏️ Sửa")
     await teacher.expect("Chọn câu cần sửa")
-    telegram.inject_error("sendMessage", 502, chat_id=teacher.id)
+    _replies_fail(telegram, teacher)
     await teacher.press("2. Số cán bộ, giáo viên tham gia")
-    await teacher.expect()
+    await teacher.expect("Xin lỗi", timeout=15)
     # The question was asked (the conversation may still think it is at the list): the
     # number typed is its answer, and the summary follows.
     await say(teacher, "25", "Xem lại")
