@@ -69,7 +69,7 @@ class Record(NamedTuple):
 def read_roster(data: bytes, filename: str = "") -> RosterTable:
     """Parse and validate a whole file; raise RosterFileError listing every problem.
 
-    CPU-bound (a 20,000-row XLSX takes about a second): from the bot, run it in a worker
+    CPU-bound (a 20,000-row XLSX takes about half a second): from the bot, run it in a worker
     thread (`formats.work.in_worker`)."""
     if not data.strip():
         raise RosterFileError([RosterIssue("empty_file")])
