@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -39,7 +39,6 @@ from handlers.permissions import Button
 from messages import label, render, render_text
 from storage.access import actor_for, actor_of
 from storage.db import Database
-from storage.drafts import delete_draft, load_draft, save_draft
 from storage.models import Actor, Person, Role
 
 log = logging.getLogger(__name__)
@@ -158,20 +157,6 @@ def contact_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-async def load_flow(update: Update, context: BotContext, flow: str) -> dict[str, Any]:
-    """The sender's draft of a flow ({} when there is none)."""
-    user = update.effective_user
-    data = await load_draft(context.db, user.id, flow) if user else None
-    return data or {}
-
-
-async def drop_flow(update: Update, context: BotContext, flow: str) -> None:
-    """Forget the sender's draft of a flow (the flow ended or was cancelled)."""
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, flow)
-
-
 def pressed(update: Update) -> str:
     """The data of the button pressed ("" when the update is not a button press). The gate
     has checked it; its fields, typed and bounded, are `button_of(context)`."""
@@ -183,13 +168,6 @@ def wake_sender(context: BotContext) -> None:
     """New outbox rows: the sender looks at once instead of at its next poll."""
     if context.services.sender is not None:
         context.services.sender.wake()
-
-
-async def save_flow(update: Update, context: BotContext, flow: str, draft: Any) -> None:
-    """Save the sender's draft dataclass of a flow (written at every step)."""
-    user = update.effective_user
-    if user is not None:
-        await save_draft(context.db, user.id, flow, asdict(draft), context.clock.now())
 
 
 async def reply(update: Update, template: str, **values: Any) -> Message:

@@ -24,6 +24,7 @@ SMALL = 99  # a position in a short list (a choice, a question): forms allow 10 
 MAX_DATA_BYTES = 64  # Telegram's limit for callback_data
 _DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: int() also reads "²", "٣"…
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 OFFICE: tuple[Role, ...] = ("office",)
 OFFICE_PRINCIPAL: tuple[Role, ...] = ("office", "principal")
@@ -60,7 +61,15 @@ class Name:
         return text if _NAME.fullmatch(text) else None
 
 
-Field = Number | Word | Name
+@dataclass(frozen=True)
+class Token:
+    """A draft's token (handlers/flows.py new_token): URL-safe base64, short."""
+
+    def read(self, text: str) -> str | None:
+        return text if _TOKEN.fullmatch(text) else None
+
+
+Field = Number | Word | Name | Token
 ID = Number(MAX_ID)
 INDEX = Number(SMALL)
 
@@ -139,8 +148,8 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     # /thongbao (handlers/announce.py).
     button("tb:all", OFFICE),
     button("tb:c", OFFICE, ID),
-    button("tb:send", OFFICE),
-    button("tb:cancel", OFFICE),
+    button("tb:send", OFFICE, Token()),
+    button("tb:cancel", OFFICE, Token()),
     # /phatdong (handlers/campaign_launch.py, handlers/unit_picker.py).
     button("pd:skip", OFFICE),
     button("pd:aud", OFFICE, Word(("all", "pick"))),
@@ -155,8 +164,8 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("pd:rounds", OFFICE, Word(("none", "more", "done"))),
     button("pd:kind", OFFICE, Word(("unit", "person"))),
     button("pd:form", OFFICE, Name()),
-    button("pd:launch", OFFICE),
-    button("pd:cancel", OFFICE),
+    button("pd:launch", OFFICE, Token()),
+    button("pd:cancel", OFFICE, Token()),
 )
 
 COMMANDS: dict[str, CommandRule] = {r.name: r for r in RULES if isinstance(r, CommandRule)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -27,20 +28,20 @@ from handlers.common import (
     alert,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
     say,
     stay,
     wake_sender,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length
 from handlers.reports import form_of, summary_lines
 from messages import label, render
 from storage.access import may_access, scope_unit_ids
 from storage.db import Database
-from storage.drafts import load_draft, save_draft
 from storage.models import Actor
+from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Evidence,
     Notice,
@@ -66,6 +67,16 @@ Visibility = Callable[[Database, Actor, int], Awaitable[bool]]
 
 class Step(StrEnum):
     REASON = "reason"
+
+
+@dataclass
+class ReturnDraft:
+    """The report the office is writing a reason for."""
+
+    submission_id: int
+
+
+RETURN: Flow[ReturnDraft] = Flow(FLOW, ReturnDraft, lost="review_lost")
 
 
 async def _office(update: Update, context: BotContext) -> Actor | None:
@@ -200,8 +211,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
     entry = await author_of(context.db, submission_id) if actor is not None else None
     if actor is None or entry is None:
         return ConversationHandler.END
-    now = context.clock.now()
-    await save_draft(context.db, actor.telegram_id, FLOW, {"submission_id": entry.id}, now)
+    await RETURN.save(update, context, ReturnDraft(entry.id))
     await say(update, "review_ask_reason", entry=entry)
     return Step.REASON
 
@@ -213,38 +223,41 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
     try:
         reason = check_length(incoming(update).text or "", 3, 1000)
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.REASON
-    draft = await load_draft(context.db, actor.telegram_id, FLOW) or {}
-    await drop_flow(update, context, FLOW)
-    submission_id = int(draft.get("submission_id", 0))
+        return await refuse(update, context, error, Step.REASON)
+    draft = await RETURN.load(update, context)
+    if draft is None:
+        return await RETURN.lost(update, context)
+    submission_id = draft.submission_id
     entry = await author_of(context.db, submission_id)
     submission = await get_submission(context.db, submission_id)
     info = await get_round(context.db, submission.round_id) if submission else None
     now = context.clock.now()
     if entry is None or info is None or not await may_access(context.db, actor, entry.unit_id):
+        await RETURN.drop(update, context)
         await say(update, "not_allowed_short")
         return ConversationHandler.END
     office = actor.person
     text = render("report_returned_notice", round=info, reason=reason, office=office)
-    button = {"text": label("complete_report"), "callback_data": f"rpt:{info.id}"}
+    button = Button(label("complete_report"), callback_data=f"rpt:{info.id}")
     notice = Notice(
-        {"text": text, "buttons": [[button]], "document": None, "title": info.name},
-        created_by=actor.telegram_id,
+        OutgoingMessage(text, ((button,),), title=info.name), created_by=actor.telegram_id
     )
     returned_by = office.id if office is not None else None
-    if not await return_for_additions(context.db, submission_id, reason, now, returned_by, notice):
+    # The send-back, its notice and the end of this flow: one transaction.
+    returned = await return_for_additions(
+        context.db, submission_id, reason, now, returned_by, notice, flow_end=RETURN.end(update)
+    )
+    state = RETURN.ended(update, context)
+    if not returned:
         await say(update, "review_not_submitted")
-        return ConversationHandler.END
+        return state
     wake_sender(context)
     await say(update, "review_returned", entry=entry)
-    return ConversationHandler.END
+    return state
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, FLOW)
-    await say(update, "review_cancelled")
-    return ConversationHandler.END
+    return await RETURN.cancel(update, context, "review_cancelled")
 
 
 def conversation() -> ConversationHandler[BotContext]:

@@ -41,19 +41,18 @@ from handlers.common import (
     alert,
     button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     pressed,
     require_role,
-    save_flow,
     say,
     wake_sender,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from messages import label, render
 from storage.models import Person
+from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Notice,
     RoundInfo,
@@ -95,6 +94,7 @@ class ReportDraft:
     editing: bool = False  # came from the summary: go back there after the answer
 
 
+REPORT: Flow[ReportDraft] = Flow(FLOW, ReportDraft, command="baocao", lost="report_lost")
 # The report this chat is on: its flow, the submission, the round, the question the saved step
 # is at (None: past the last one, at the summary).
 Current = tuple[ReportDraft, Submission, RoundInfo, Question | None]
@@ -103,12 +103,8 @@ Current = tuple[ReportDraft, Submission, RoundInfo, Question | None]
 # ---- plumbing -------------------------------------------------------------------------
 
 
-async def _flow(update: Update, context: BotContext) -> ReportDraft:
-    return ReportDraft(**await load_flow(update, context, FLOW))
-
-
 async def _set_flow(update: Update, context: BotContext, flow: ReportDraft) -> None:
-    await save_flow(update, context, FLOW, flow)
+    await REPORT.save(update, context, flow)
 
 
 @lru_cache(maxsize=64)
@@ -283,7 +279,8 @@ async def _current(update: Update, context: BotContext) -> Current | None:
     user = update.effective_user
     state = await report_in_progress(context.db, user.id, FLOW) if user else None
     submission, info = (state.submission, state.round) if state else (None, None)
-    if state is None or submission is None or info is None:
+    flow = REPORT.decode(state.flow) if state is not None else None
+    if flow is None or submission is None or info is None:
         await say(update, "report_lost")
         return None
     if info.closed:  # the draft stays; if the office reopens the round, /baocao resumes it
@@ -291,7 +288,7 @@ async def _current(update: Update, context: BotContext) -> Current | None:
         return None
     questions = form_of(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
-    return ReportDraft(**state.flow), submission, info, question
+    return flow, submission, info, question
 
 
 async def _advance(
@@ -316,8 +313,7 @@ async def _text(update: Update, context: BotContext, state: Current) -> Step | i
     try:
         value = parse_answer(question, incoming(update).text or "")
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     stored = value.isoformat() if hasattr(value, "isoformat") else value
     fresh = await save_answer(context.db, submission.id, question.key, stored,
                               submission.step + 1, context.clock.now())  # fmt: skip
@@ -393,8 +389,7 @@ async def _file(update: Update, context: BotContext, state: Current) -> Step | i
         check_file(question, size, mime, count=len(files), name=name)
         evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     if evidence_id not in files:
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
@@ -504,6 +499,7 @@ def _resume_at(at: Step) -> StepHandler:
         if state is None:
             return ConversationHandler.END
         _, submission, info, _ = state
+        await say(update, "flow_resume", command=REPORT.command)  # as /phatdong does
         if _asked(at, state):
             return await _ask(update, context, submission, info)
         return await _review(update, context, submission, info)
@@ -528,7 +524,7 @@ async def _review(
     if submission.status == "submitted" and not submission.changed:
         if opening:
             await discard_draft(context.db, submission.id)
-            await drop_flow(update, context, FLOW)
+            await REPORT.drop(update, context)
         keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
         await say(update, "report_sent", keyboard, editing=not opening, **values)
         return ConversationHandler.END if opening else Step.REVIEW
@@ -602,13 +598,13 @@ async def _submit(
         comeback = await _comeback_notice(context, person, info, submission)
     receipt = await submit(
         context.db, submission.id, person.id, info.deadline, context.clock.now(),
-        flow_draft=(person.telegram_id, FLOW) if person.telegram_id else None,
-        comeback=comeback,
+        flow_end=REPORT.end(update), comeback=comeback,
     )  # fmt: skip
+    state = REPORT.ended(update, context)  # the draft and the conversation ended with it
     if comeback is not None:
         wake_sender(context)
     await say(update, "report_receipt", round=info, receipt=receipt)
-    return ConversationHandler.END
+    return state
 
 
 async def _comeback_notice(
@@ -624,17 +620,14 @@ async def _comeback_notice(
             changes.append((question, *shown))
     text = render("report_comeback_notice", round=info, person=person, changes=changes,
                   shown=SHOWN_CHANGES)  # fmt: skip
-    button = {"text": label("open_report"), "callback_data": f"rs:{submission.id}"}
-    payload = {"text": text, "buttons": [[button]], "document": None, "title": info.name}
-    return Notice(payload, person.telegram_id)
+    button = Button(label("open_report"), callback_data=f"rs:{submission.id}")
+    return Notice(OutgoingMessage(text, ((button,),), title=info.name), person.telegram_id)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    flow = await _flow(update, context)
-    submission = (
-        await get_submission(context.db, flow.submission_id) if flow.submission_id else None
-    )
-    await drop_flow(update, context, FLOW)
+    flow = await REPORT.load(update, context)
+    submission = await get_submission(context.db, flow.submission_id) if flow is not None else None
+    await REPORT.drop(update, context)
     if submission is not None and submission.status != "draft":
         # A correction that was not sent: the submitted version stays as it was.
         await discard_draft(context.db, submission.id)

@@ -40,6 +40,7 @@ async def test_baocao_shows_the_question_that_never_arrived(
     await say(teacher, "10", "Câu 3/8")
     await _reply_fails(telegram, teacher, "50")  # question 4 (yes/no) does not arrive
     await teacher.send("/baocao")
+    await teacher.expect("Bạn đang làm dở /baocao")
     again = await teacher.expect("Câu 4/8")
     assert again.buttons()[0] == ["✅ Có", "❌ Không"]
     await teacher.press("✅ Có", again)
@@ -77,6 +78,7 @@ async def test_baocao_shows_the_summary_again(bot: RunningBot, telegram: FakeTel
     await teacher.press("✔️ Xong")
     await teacher.expect("Xin lỗi", timeout=15)
     await teacher.send("/baocao")
+    await teacher.expect("Bạn đang làm dở /baocao")
     summary = await teacher.expect("Xem lại")
     await teacher.press("📨 Gửi", summary)
     await teacher.expect("Đã nộp báo cáo")
@@ -103,6 +105,7 @@ async def test_a_question_picked_to_correct_that_never_arrived(
     await say(teacher, "25", "Xem lại")
     assert (await _answers(bot))["so_nguoi"] == 25
     await teacher.send("/baocao")
+    await teacher.expect("Bạn đang làm dở /baocao")
     await teacher.expect("Xem lại")
 
 
@@ -129,4 +132,5 @@ async def test_a_returned_report_opened_at_its_summary(
     await say(teacher, "Kết quả mới", "chọn bằng các nút")
     assert (await _answers(bot))["ket_qua"] == "Kết quả"
     await teacher.send("/baocao")
+    await teacher.expect("Bạn đang làm dở /baocao")
     await teacher.expect("Xem lại")
