@@ -42,6 +42,7 @@ from handlers import (
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
 from storage.db import SharedDatabase
+from storage.uploads import expire_uploads
 
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
@@ -132,6 +133,7 @@ def _opener(database: SharedDatabase) -> StorageHook:
             services.db, rate=services.config.broadcast_rate, clock=services.clock
         )
         services.sender.start(application)
+        await expire_uploads(services.db, services.clock.now())  # roster files left a day
         # What a person sees before /start; a failure only logs a warning.
         await publish_profile(application.bot)
 

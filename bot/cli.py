@@ -67,16 +67,19 @@ def _run(config: Config) -> int:
 
 
 async def _roster_import(config: Config, path: Path) -> int:
+    from formats.roster_file import read_roster
+    from formats.work import in_worker
     from storage.db import Database
     from storage.roster import apply_import
-    from storage.roster_file import RosterFileError, read_roster
+    from storage.roster_table import RosterFileError
 
     data = _read(path)
     if data is None:
         return EXIT_INVALID
     db = await Database.open(config.database_path)
     try:
-        changes = await apply_import(db, read_roster(data, path.name), datetime.now(UTC))
+        table = await in_worker(read_roster, data, path.name)
+        changes = await apply_import(db, table, datetime.now(UTC))
     except RosterFileError as exc:
         texts = [_text("roster_issue", issue=issue) for issue in exc.issues]
         print(_text("roster_errors", issues=exc.issues, texts=texts, hidden=0))
@@ -88,25 +91,27 @@ async def _roster_import(config: Config, path: Path) -> int:
 
 
 async def _roster_export(config: Config, path: Path) -> int:
+    from formats.roster_writer import roster_bytes
+    from formats.work import in_worker
     from storage.db import Database
     from storage.roster import export_rows
-    from storage.roster_writer import roster_bytes
 
     db = await Database.open(config.database_path)
     try:
         rows = await export_rows(db)
     finally:
         await db.close()
-    path.write_bytes(roster_bytes(rows, xlsx=path.suffix.lower() == ".xlsx"))
+    path.write_bytes(await in_worker(roster_bytes, rows, xlsx=path.suffix.lower() == ".xlsx"))
     people = sum(1 for row in rows if row.full_name)
     print(_text("cli_exported", count=people, path=str(path)))
     return EXIT_OK
 
 
 async def _invites(config: Config, path: Path) -> int:
+    from formats.roster_writer import csv_bytes, invite_rows
+    from formats.work import in_worker
     from storage.db import Database
     from storage.people import invites_for_roster
-    from storage.roster_writer import csv_bytes, invite_rows
 
     username = config.bot_username or await _bot_username(config)
     if username is None:
@@ -116,7 +121,7 @@ async def _invites(config: Config, path: Path) -> int:
         invites = await invites_for_roster(db, datetime.now(UTC))
     finally:
         await db.close()
-    path.write_bytes(csv_bytes(invite_rows(invites, username)))
+    path.write_bytes(await in_worker(csv_bytes, invite_rows(invites, username)))
     pending = sum(1 for invite in invites if invite.code)
     print(_text("cli_invites_written", count=len(invites), pending=pending, path=str(path)))
     return EXIT_OK

@@ -9,6 +9,7 @@ import jinja2
 import pytest
 
 from bot.errors import Sender
+from formats.forms import FormIssue, Question, QuestionType, builtin_form
 from handlers.announce import AnnouncementDraft
 from handlers.nominate import NominationDraft
 from messages import (
@@ -31,7 +32,6 @@ from storage.campaigns import (
     UnitProgress,
 )
 from storage.dossiers import Dossier, DossierFile, DossierRound
-from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.nominations import (
     CampaignSettings,
@@ -47,7 +47,7 @@ from storage.outbox import BroadcastCounts, Failure
 from storage.quarters import Quarter
 from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
-from storage.roster_file import PersonSpec, RosterIssue
+from storage.roster_table import PersonSpec, RosterIssue
 from storage.round_progress import Expected, State, UnitAnswers
 from storage.unit_tree import UnitEntry
 
@@ -206,7 +206,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "added": ["Trường <1>"],
     },
     "launch_units_not_found": {"query": "<Lan & Hoa>"},
-    "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
+    "file_empty": {"name": "<minh chứng>.pdf"},
+    "launch_bad_units": {
+        "unknown": ["X"],
+        "unknown_more": 312,
+        "outside": ["Y"],
+        "outside_more": 0,
+    },
     "launch_preview_count": {
         "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,

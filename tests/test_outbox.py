@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.sender import OutboxSender, summary_text
+from formats.roster_file import read_roster
 from messages import format_number
 from storage.db import Database
 from storage.outbox import (
@@ -21,7 +22,6 @@ from storage.outbox import (
 )
 from storage.outgoing import Button, OutgoingMessage
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from storage.text import name_order_key
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
