@@ -20,7 +20,9 @@ from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
 from bot.profile import publish_profile
+from bot.reminders import default_sources
 from bot.retry import RetryingRequest
+from bot.scheduler import Scheduler
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
@@ -124,6 +126,16 @@ def _opener(database: SharedDatabase) -> StorageHook:
             services.db, rate=services.config.broadcast_rate, clock=services.clock
         )
         services.sender.start(application)
+        # Reminders, overdue notices and digests: the database is the schedule; one job
+        # wakes the bot at the next moment something falls due (bot/scheduler.py).
+        config = services.config
+        services.scheduler = Scheduler(
+            services.db, services.clock, config.timezone, default_sources(config),
+            on_queued=services.sender.wake,
+        )  # fmt: skip
+        if application.job_queue is not None:
+            services.scheduler.attach(application.job_queue)
+        await services.scheduler.reschedule()
         # What a person sees before /start; a failure only logs a warning.
         await publish_profile(application.bot)
 
@@ -133,6 +145,7 @@ def _opener(database: SharedDatabase) -> StorageHook:
 def _closer(database: SharedDatabase) -> StorageHook:
     async def close_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
         services = application.bot_data
+        services.scheduler = None  # its jobs stopped with the application
         if services.sender is not None:  # before the database closes under its last rows
             await services.sender.stop()
             services.sender = None

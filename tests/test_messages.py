@@ -9,6 +9,8 @@ import jinja2
 import pytest
 
 from bot.errors import Sender
+from bot.reminder_times import TimeLeft
+from bot.reminders import Owed, RoundDigest
 from handlers.announce import AnnouncementDraft
 from messages import (
     format_date,
@@ -89,7 +91,51 @@ TASK = Task(ROUND_INFO, SUBMISSION)
 ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
 EVIDENCE = Evidence(1, "file-1", "<Lan & Hoa>.pdf", "application/pdf", 10, None, "document")
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
+OWED = Owed(1, "Sơ kết <1>", "unit", DEADLINE, "Kế hoạch <1>", "Sở <GD>", "Trường <A>", True,
+            TimeLeft(3, 70, False, DEADLINE))  # fmt: skip
 SAMPLES: dict[str, dict[str, Any]] = {
+    "reminder": {
+        "items": [OWED, OWED, OWED],
+        "shown": 2,
+        "manual_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
+    },
+    "overdue": {"item": OWED},
+    "overdue_staff": {
+        "item": OWED,
+        "unit_name": "Trường <A>",
+        "entries": [
+            Expected(1, "Trường <A>", "<Lan & Hoa>", State.UNREGISTERED),
+            Expected(1, "Trường <A>", "B", State.RETURNED),
+            Expected(1, "Trường <A>", "C", State.NOT_ANSWERED),
+        ],
+        "shown": 2,
+    },
+    "digest": {
+        "title": "Kế hoạch <1>",
+        "issuer": "Sở <GD>",
+        "rounds": [
+            RoundDigest(
+                "Sơ kết <1>",
+                "unit",
+                DEADLINE,
+                True,
+                40,
+                30,
+                2,
+                1,
+                12,
+                (("Trường <A>", 1), ("Trường B", 1)),
+                ("Trường <C>",),
+                True,
+            ),
+            RoundDigest("Tổng kết", "person", DEADLINE, False, 400, 0, 0, 0, 0, (), ()),
+        ],
+        "now": DEADLINE,
+        "since": date(2024, 1, 20),
+        "yesterday": date(2024, 1, 24),
+        "today": date(2024, 1, 25),
+        "shown": 1,
+    },
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
     "report_round_closed": {"round": ROUND_INFO},
     "report_returned_reason": {"submission": SUBMISSION, "round": ROUND_INFO},

@@ -1,0 +1,700 @@
+"""Reminders before a round's deadline, overdue notices after it, and the office's digests: the
+sources of scheduled messages that bot/scheduler.py runs.
+
+Who owes what is storage/round_progress.py's rule (`owed_people`, `expected_reports`), the same
+that /tiendo shows. When things fall due is bot/reminder_times.py's (offsets, quiet hours,
+Sundays, days off), worked out per unit, since days off belong to an office's subtree.
+
+Reminders (`RoundSchedule`). Each open round has moments: one per reminder offset (the round's
+own, else REMINDER_OFFSETS), placed in the sending window of the recipient's unit, kept only if
+they fall after the launch and before the deadline; and, for after the deadline, the overdue
+moment (the deadline, placed). `rounds.reminded_through` says up to when the round was handled.
+A due-check handles every round with a moment in (reminded_through, now]:
+- before the deadline, each person who owes it and whose latest due offset lies in that span is
+  reminded: once per offset and deadline (slots missed while the bot was down collapse into the
+  latest one), and in one message a day that lists every open round they owe, each with its
+  button. Someone already reminded today is not sent a second message: the first one listed
+  everything they owed then.
+- after the deadline (sent only within a day of its moment, so a long stop does not wake people
+  up with stale notices), each person still owing gets an overdue notice and each principal
+  the list of their staff still missing for a per-person round.
+Moving a deadline starts the round afresh: records name the deadline, so nothing sent for the
+old one is repeated and the new one's reminders are all new.
+
+Digests (`OfficeDigests`). The office of the unit that launched a campaign (the top unit's for
+an admin's campaign) gets, per campaign with open rounds: at DIGEST_TIME each of its working
+days, a digest when something changed since the last; and once just after each deadline, one
+anyway, listing the units still missing (the office part of the overdue escalation).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.reminder_times import SendingWindow, TimeLeft, reminder_moment, time_left
+from messages import label, render
+from storage.absences import days_off_by_unit
+from storage.db import Database
+from storage.models import Person
+from storage.ordering import UnitOrder
+from storage.round_progress import Expected, State, expected_reports, owed_people
+from storage.schedule import (
+    CampaignRow,
+    Delivery,
+    Mark,
+    OpenRound,
+    Plan,
+    Reports,
+    ScheduleState,
+    audience_units,
+    day_slot,
+    load_reports,
+    set_reminded_through,
+)
+from storage.text import name_order_key
+
+STALE = timedelta(days=1)  # an overdue notice or digest this late is not sent any more
+SHOWN_ROUNDS = 10  # rounds listed, each with its button, in one reminder
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
+DEFAULT_ISSUER = None  # a campaign without an issuing unit: the texts name the office generically
+
+
+def outbox_payload(
+    text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), title: str = ""
+) -> dict[str, Any]:
+    """What the outbox sends, as the sender reads it today. Every scheduled message is built
+    here, so moving to a typed outbox message is this one change."""
+    return {
+        "text": text,
+        "buttons": [[{"text": t, "callback_data": d} for t, d in row] for row in buttons if row],
+        "document": None,
+        "title": title,
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: ZoneInfo
+    offsets: tuple[timedelta, ...]
+    quiet_hours: tuple[time, time] | None
+    quiet_sunday: bool
+    digest_time: time
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        return cls(
+            config.timezone,
+            config.reminder_offsets,
+            config.quiet_hours,
+            config.quiet_sunday,
+            config.digest_time,
+        )
+
+    def window(self, days_off: frozenset[date] = frozenset()) -> SendingWindow:
+        return SendingWindow(self.timezone, self.quiet_hours, self.quiet_sunday, days_off)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.timezone).date()
+
+
+def slot_key(offset: timedelta, deadline: datetime) -> str:
+    return f"{int(offset.total_seconds())}s@{deadline.isoformat()}"
+
+
+def overdue_key(deadline: datetime) -> str:
+    return f"overdue@{deadline.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A round's moments in one sending window."""
+
+    slots: tuple[tuple[timedelta, datetime], ...]  # (offset, when), after launch, before deadline
+    overdue: datetime  # when the overdue notices go
+
+    def due_slot(self, after: datetime, now: datetime) -> timedelta | None:
+        """The offset whose moment is the latest in (after, now]."""
+        due = [(moment, offset) for offset, moment in self.slots if after < moment <= now]
+        return max(due)[1] if due else None
+
+    def next_after(self, after: datetime) -> datetime | None:
+        later = [m for _, m in self.slots if m > after]
+        if self.overdue > after:
+            later.append(self.overdue)
+        return min(later, default=None)
+
+
+class Calendar:
+    """Sending windows per unit (days off), audiences and each round's moments: for one check."""
+
+    def __init__(self, settings: Settings, state: ScheduleState) -> None:
+        self.settings = settings
+        self.state = state
+        self._days = days_off_by_unit(state.days_off, state.tree.parents)
+        self._windows: dict[frozenset[date], SendingWindow] = {}
+        self._audiences: dict[int, set[int]] = {}
+        self._timings: dict[tuple[int, SendingWindow], Timing] = {}
+        self.order = UnitOrder(state.tree.parents.items())
+
+    def window(self, unit_id: int) -> SendingWindow:
+        days = self._days.get(unit_id, frozenset())
+        found = self._windows.get(days)
+        if found is None:
+            found = self._windows[days] = self.settings.window(days)
+        return found
+
+    def audience(self, campaign: CampaignRow) -> set[int]:
+        found = self._audiences.get(campaign.id)
+        if found is None:
+            found = self._audiences[campaign.id] = audience_units(campaign, self.state.tree)
+        return found
+
+    def windows_of(self, campaign: CampaignRow) -> list[SendingWindow]:
+        windows = {self.window(unit_id) for unit_id in self.audience(campaign)}
+        return list(windows) or [self.settings.window()]
+
+    def timing(self, item: OpenRound, window: SendingWindow) -> Timing:
+        key = (item.id, window)
+        found = self._timings.get(key)
+        if found is None:
+            campaign = self.state.campaigns[item.campaign_id]
+            slots = []
+            for offset in item.offsets or self.settings.offsets:
+                moment = reminder_moment(item.deadline, offset, self.settings.timezone)
+                placed = window.place(moment, item.deadline)
+                if campaign.launched_at < placed < item.deadline:
+                    slots.append((offset, placed))
+            found = Timing(tuple(slots), window.place(item.deadline))
+            self._timings[key] = found
+        return found
+
+    def watermark(self, item: OpenRound) -> datetime:
+        campaign = self.state.campaigns[item.campaign_id]
+        return item.reminded_through or campaign.launched_at
+
+    def next_moment(self, item: OpenRound) -> datetime | None:
+        campaign = self.state.campaigns.get(item.campaign_id)
+        if campaign is None:
+            return None
+        after = self.watermark(item)
+        moments = [self.timing(item, w).next_after(after) for w in self.windows_of(campaign)]
+        return min((m for m in moments if m is not None), default=None)
+
+    def issuer_name(self, campaign: CampaignRow) -> str | None:
+        if campaign.issuer_unit_id is None:
+            return DEFAULT_ISSUER
+        return self.state.tree.names.get(campaign.issuer_unit_id)
+
+
+class Book:
+    """People, audiences, reports and absences as one due-check reads them."""
+
+    def __init__(self, state: ScheduleState, calendar: Calendar, reports: Reports, today: date):
+        self.state = state
+        self.calendar = calendar
+        self.reports = reports
+        self.today = today
+        self.people = {p.id: p for p in reports.people}
+        self.by_unit: dict[int, list[Person]] = {}
+        for person in reports.people:
+            self.by_unit.setdefault(person.unit_id, []).append(person)
+        self._audiences: dict[int, list[Person]] = {}
+        self._owed: dict[int, set[int]] = {}
+
+    def audience(self, campaign: CampaignRow) -> list[Person]:
+        """Everyone active on the roster in the campaign's audience (campaign_audience's rule)."""
+        found = self._audiences.get(campaign.id)
+        if found is None:
+            found = [
+                p
+                for unit_id in self.calendar.audience(campaign)
+                for p in self.by_unit.get(unit_id, ())
+                if p.role in campaign.roles
+            ]
+            self._audiences[campaign.id] = found
+        return found
+
+    def absent_today(self) -> set[int]:
+        return self.reports.absent.get(self.today, set())
+
+    def excused(self, item: OpenRound) -> set[int]:
+        absent = self.reports.absent
+        return absent.get(item.deadline.date(), set()) | self.absent_today()
+
+    def submissions(self, item: OpenRound) -> dict[str, tuple[str, bool]]:
+        return self.reports.submissions.get(item.id, {})
+
+    def owed(self, item: OpenRound) -> set[int]:
+        found = self._owed.get(item.id)
+        if found is None:
+            campaign = self.state.campaigns[item.campaign_id]
+            found = owed_people(
+                item.kind, self.audience(campaign), self.submissions(item), self.excused(item)
+            )
+            self._owed[item.id] = found
+        return found
+
+    def expected(self, item: OpenRound) -> list[Expected]:
+        campaign = self.state.campaigns[item.campaign_id]
+        return expected_reports(
+            item.kind, self.audience(campaign), self.submissions(item), self.excused(item)
+        )
+
+    def returned(self, item: OpenRound, person: Person) -> bool:
+        subject = f"unit:{person.unit_id}" if item.kind == "unit" else f"person:{person.id}"
+        found = self.submissions(item).get(subject)
+        return found is not None and found[0] == "returned"
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One round in a reminder or an overdue notice, as the texts show it."""
+
+    round_id: int
+    name: str
+    kind: str
+    deadline: datetime
+    campaign_title: str
+    issuer: str | None
+    unit_name: str | None  # per-unit rounds: the unit the principal answers for
+    returned: bool  # sent back for additions, not sent again yet
+    left: TimeLeft
+
+
+def owed_item(
+    item: OpenRound, campaign: CampaignRow, issuer: str | None, person: Person, returned: bool,
+    now: datetime, timezone: ZoneInfo,
+) -> Owed:  # fmt: skip
+    return Owed(
+        item.id, item.name, item.kind, item.deadline, campaign.title, issuer,
+        person.unit_name if item.kind == "unit" else None, returned,
+        time_left(now, item.deadline, timezone),
+    )  # fmt: skip
+
+
+def _fits(text: str) -> bool:
+    # The HTML's length bounds the parsed text's (tags and entities only get shorter).
+    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
+
+
+def _most_that_fit(total: int, text_for: Any) -> str:
+    """The text listing as many of `total` items as fit in one message."""
+    text = text_for(total)
+    if _fits(text):
+        return str(text)
+    low, high = 0, total
+    while low < high - 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _fits(text_for(middle)) else (low, middle)
+    return str(text_for(low))
+
+
+def reminder_payload(
+    items: Sequence[Owed], manual_by: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A reminder listing rounds owed, soonest deadline first, each with a button that opens
+    the report (the /baocao entry for that round, resuming a draft)."""
+    shown = list(items[:SHOWN_ROUNDS])
+    text = _most_that_fit(
+        len(shown),
+        lambda n: render("reminder", items=items, shown=n, manual_by=manual_by),
+    )
+    buttons = [[(label("reminder_open", item=item), f"rpt:{item.round_id}")] for item in shown]
+    return outbox_payload(text, buttons, title="nhắc hạn")
+
+
+def overdue_payload(item: Owed) -> dict[str, Any]:
+    text = render("overdue", item=item)
+    return outbox_payload(text, [[(label("reminder_open", item=item), f"rpt:{item.round_id}")]])
+
+
+def staff_payload(item: Owed, unit_name: str, entries: Sequence[Expected]) -> dict[str, Any]:
+    text = _most_that_fit(
+        len(entries),
+        lambda n: render(
+            "overdue_staff", item=item, unit_name=unit_name, entries=entries, shown=n
+        ),
+    )
+    return outbox_payload(text, title="quá hạn")
+
+
+# ---- reminders and overdue notices ----------------------------------------------------
+
+
+class RoundSchedule:
+    """Reminders before each deadline and overdue notices after it (see the module's doc)."""
+
+    name = "rounds"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def next_moment(
+        self, db: Database, state: ScheduleState, now: datetime
+    ) -> datetime | None:
+        calendar = Calendar(self.settings, state)
+        moments = [calendar.next_moment(item) for item in state.rounds]
+        return min((m for m in moments if m is not None), default=None)
+
+    async def plan(self, db: Database, state: ScheduleState, now: datetime) -> Plan:
+        calendar = Calendar(self.settings, state)
+        due = [
+            item
+            for item in state.rounds
+            if item.campaign_id in state.campaigns
+            and (moment := calendar.next_moment(item)) is not None
+            and moment <= now
+        ]
+        if not due:
+            return Plan()
+        today = self.settings.today(now)
+        open_rounds = [item for item in state.rounds if item.campaign_id in state.campaigns]
+        days = {today} | {item.deadline.date() for item in open_rounds}
+        reports = await load_reports(db, [item.id for item in open_rounds], days, today)
+        book = Book(state, calendar, reports, today)
+        plan = Plan()
+        triggered: dict[int, list[tuple[OpenRound, timedelta]]] = {}
+        for item in due:
+            after = calendar.watermark(item)
+            if now < item.deadline:
+                for person_id in book.owed(item):
+                    person = book.people[person_id]
+                    timing = calendar.timing(item, calendar.window(person.unit_id))
+                    offset = timing.due_slot(after, now)
+                    if offset is not None:
+                        triggered.setdefault(person_id, []).append((item, offset))
+            else:
+                plan.extend(self._overdue(book, item, after, now))
+        plan.extend(self._reminders(book, open_rounds, triggered, now))
+        handled = [item.id for item in due]
+        plan.finish = lambda conn: set_reminded_through(conn, handled, now)
+        return plan
+
+    def _reminders(
+        self, book: Book, open_rounds: Sequence[OpenRound],
+        triggered: dict[int, list[tuple[OpenRound, timedelta]]], now: datetime,
+    ) -> Plan:  # fmt: skip
+        """One message per person reminded, listing every open round they owe."""
+        plan = Plan()
+        if not triggered:
+            return plan
+        owes: dict[int, list[OpenRound]] = {person_id: [] for person_id in triggered}
+        for item in open_rounds:  # soonest deadline first
+            for person_id in book.owed(item).intersection(owes):
+                owes[person_id].append(item)
+        day = Mark("reminder_day", 0, "", day_slot(book.today))
+        cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for person_id, rounds in owes.items():
+            person = book.people[person_id]
+            if person.telegram_id is None:
+                continue
+            key = (person.unit_name, tuple((r.id, book.returned(r, person)) for r in rounds))
+            payload = cache.get(key)
+            if payload is None:
+                items = [self._owed(book, r, person, now) for r in rounds]
+                payload = cache[key] = reminder_payload(items)
+            subject = f"person:{person_id}"
+            marks = [Mark(day.kind, 0, subject, day.slot)]
+            marks += [
+                Mark("reminder", r.id, subject, slot_key(offset, r.deadline))
+                for r, offset in triggered[person_id]
+            ]
+            plan.deliveries.append(Delivery(person_id, person.telegram_id, payload, tuple(marks)))
+        return plan
+
+    def _owed(self, book: Book, item: OpenRound, person: Person, now: datetime) -> Owed:
+        campaign = book.state.campaigns[item.campaign_id]
+        return owed_item(
+            item, campaign, book.calendar.issuer_name(campaign), person,
+            book.returned(item, person), now, self.settings.timezone,
+        )  # fmt: skip
+
+    def _fresh(self, book: Book, item: OpenRound, unit_id: int, after: datetime,
+               now: datetime) -> bool:  # fmt: skip
+        """Is the overdue moment for this unit newly due, and not stale?"""
+        moment = book.calendar.timing(item, book.calendar.window(unit_id)).overdue
+        return after < moment <= now and now - moment <= STALE
+
+    def _overdue(self, book: Book, item: OpenRound, after: datetime, now: datetime) -> Plan:
+        plan = Plan()
+        slot = overdue_key(item.deadline)
+        cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for person_id in sorted(book.owed(item)):
+            person = book.people[person_id]
+            if person.telegram_id is None or not self._fresh(book, item, person.unit_id, after,
+                                                              now):  # fmt: skip
+                continue
+            returned = book.returned(item, person)
+            key = (person.unit_name if item.kind == "unit" else None, returned)
+            payload = cache.get(key)
+            if payload is None:
+                payload = cache[key] = overdue_payload(self._owed(book, item, person, now))
+            mark = Mark("overdue", item.id, f"person:{person_id}", slot)
+            plan.deliveries.append(Delivery(person_id, person.telegram_id, payload, (mark,)))
+        if item.kind == "person":
+            plan.extend(self._staff_lists(book, item, after, now))
+        return plan
+
+    def _staff_lists(self, book: Book, item: OpenRound, after: datetime, now: datetime) -> Plan:
+        """Each principal: their staff still missing a per-person round, by given name."""
+        plan = Plan()
+        missing: dict[int, list[Expected]] = {}
+        for entry in book.expected(item):
+            if entry.missing:
+                missing.setdefault(entry.unit_id, []).append(entry)
+        absent = book.absent_today() | book.excused(item)
+        for unit_id, entries in missing.items():
+            principals = [
+                p for p in book.by_unit.get(unit_id, ())
+                if p.role == "principal" and p.telegram_id is not None and p.id not in absent
+            ]  # fmt: skip
+            if not principals or not self._fresh(book, item, unit_id, after, now):
+                continue
+            for principal in principals:
+                others = sorted(
+                    (e for e in entries if e.person_ids != (principal.id,)),
+                    key=lambda e: name_order_key(e.full_name),
+                )
+                if not others:
+                    continue
+                owed = self._owed(book, item, principal, now)
+                payload = staff_payload(owed, principal.unit_name, others)
+                assert principal.telegram_id is not None
+                mark = Mark("overdue_staff", item.id, f"person:{principal.id}",
+                            overdue_key(item.deadline))  # fmt: skip
+                plan.deliveries.append(
+                    Delivery(principal.id, principal.telegram_id, payload, (mark,))
+                )
+        return plan
+
+
+# ---- the office's digests -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundDigest:
+    """One round as a digest shows it."""
+
+    name: str
+    kind: str
+    deadline: datetime
+    overdue: bool
+    expected: int
+    answered: int
+    late: int
+    excused: int
+    change: int  # answered since the last digest
+    missing: tuple[tuple[str, int], ...]  # units still missing (and how many people there)
+    late_units: tuple[str, ...]  # per-unit rounds: units that answered late
+    just_closed: bool = False  # its deadline just passed: this digest is the escalation
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A digest not handled yet: of a campaign, to the office of a unit, for a slot (a day,
+    or a round's deadline), at a moment."""
+
+    campaign: CampaignRow
+    unit_id: int
+    slot: str
+    moment: datetime
+    closing: OpenRound | None  # the round whose deadline it follows (None: a day's digest)
+
+
+class OfficeDigests:
+    """The digest of each campaign with open rounds, to the office that launched it."""
+
+    name = "digests"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _offices(self, state: ScheduleState, campaign: CampaignRow) -> list[int]:
+        if campaign.issuer_unit_id is not None:
+            return [campaign.issuer_unit_id]
+        return sorted(state.tree.tops())
+
+    def _open(self, state: ScheduleState) -> dict[int, list[OpenRound]]:
+        rounds: dict[int, list[OpenRound]] = {}
+        for item in state.rounds:
+            if item.campaign_id in state.campaigns:
+                rounds.setdefault(item.campaign_id, []).append(item)
+        return rounds
+
+    def _daily(self, window: SendingWindow, day: date) -> datetime | None:
+        """When the digest of `day` goes, or None on a day off or a Sunday."""
+        if day in window.days_off or (window.quiet_sunday and day.isoweekday() == 7):
+            return None
+        moment = datetime.combine(day, self.settings.digest_time, tzinfo=self.settings.timezone)
+        return window.place(moment)
+
+    def _candidates(self, state: ScheduleState, calendar: Calendar, now: datetime) -> list[_Due]:
+        """Every digest of yesterday, today and tomorrow and after each deadline, not yet
+        handled."""
+        today = self.settings.today(now)
+        found: list[_Due] = []
+        for campaign_id, rounds in self._open(state).items():
+            campaign = state.campaigns[campaign_id]
+            for unit_id in self._offices(state, campaign):
+                window = calendar.window(unit_id)
+                subject = f"unit:{unit_id}"
+                for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
+                    moment = self._daily(window, day)
+                    slot = day_slot(day)
+                    if (
+                        moment is not None
+                        and moment > campaign.launched_at
+                        and (campaign_id, subject, slot) not in state.digests
+                    ):
+                        found.append(_Due(campaign, unit_id, slot, moment, None))
+                for item in rounds:
+                    slot = f"deadline:{item.id}@{item.deadline.isoformat()}"
+                    if (campaign_id, subject, slot) not in state.digests:
+                        found.append(
+                            _Due(campaign, unit_id, slot, window.place(item.deadline), item)
+                        )
+        return found
+
+    async def next_moment(
+        self, db: Database, state: ScheduleState, now: datetime
+    ) -> datetime | None:
+        calendar = Calendar(self.settings, state)
+        moments = [c.moment for c in self._candidates(state, calendar, now)]
+        return min((m for m in moments if m > now - STALE), default=None)
+
+    async def plan(self, db: Database, state: ScheduleState, now: datetime) -> Plan:
+        calendar = Calendar(self.settings, state)
+        due = [c for c in self._candidates(state, calendar, now) if c.moment <= now]
+        plan = Plan()
+        if not due:
+            return plan
+        today = self.settings.today(now)
+        open_rounds = self._open(state)
+        round_ids = [item.id for rounds in open_rounds.values() for item in rounds]
+        days = {today} | {item.deadline.date() for item in state.rounds}
+        reports = await load_reports(db, round_ids, days, today)
+        book = Book(state, calendar, reports, today)
+        for item in due:
+            # Missed while the bot was down: a day's digest on another day, or the one after
+            # a deadline more than a day late, is not worth sending any more.
+            if item.closing is not None:
+                stale = now - item.moment > STALE
+            else:
+                stale = self.settings.today(item.moment) != today
+            if stale:
+                subject = f"unit:{item.unit_id}"
+                plan.marks.append(Mark("digest_eval", item.campaign.id, subject, item.slot))
+                continue
+            plan.extend(self._digest(book, item, open_rounds.get(item.campaign.id, []), now))
+        return plan
+
+    def _previous(
+        self, state: ScheduleState, campaign_id: int, subject: str
+    ) -> dict[str, Any] | None:
+        """The last digest sent for this campaign and office."""
+        sent = []
+        for (ref, who, _), data in state.digests.items():
+            if ref == campaign_id and who == subject and data:
+                record = json.loads(data)
+                if record.get("sent"):
+                    sent.append(record)
+        return max(sent, key=lambda r: datetime.fromisoformat(str(r["at"])), default=None)
+
+    def _digest(
+        self, book: Book, due: _Due, open_rounds: Sequence[OpenRound], now: datetime
+    ) -> Plan:
+        plan = Plan()
+        campaign, unit_id, slot = due.campaign, due.unit_id, due.slot
+        subject = f"unit:{unit_id}"
+        previous = self._previous(book.state, campaign.id, subject)
+        before: dict[str, int] = previous["answered"] if previous else {}
+        rounds = [
+            _round_digest(book, item, before.get(str(item.id), 0), due.closing, now)
+            for item in open_rounds
+        ]
+        closing = due.closing
+        answered_now = {
+            str(item.id): r.answered for item, r in zip(open_rounds, rounds, strict=True)
+        }
+        changed = any(r.change for r in rounds) if previous else any(r.answered for r in rounds)
+        send = closing is not None or changed
+        record = {"at": now.isoformat(), "answered": answered_now, "sent": send}
+        plan.marks.append(Mark("digest_eval", campaign.id, subject, slot, json.dumps(record)))
+        if not send:
+            return plan
+        since = self.settings.today(datetime.fromisoformat(previous["at"])) if previous else None
+        payload = digest_payload(
+            campaign, book.calendar.issuer_name(campaign), rounds, now, since,
+            book.today, book.calendar.settings.timezone,
+        )  # fmt: skip
+        absent = book.absent_today()
+        for person in book.by_unit.get(unit_id, ()):
+            if person.role != "office" or person.telegram_id is None or person.id in absent:
+                continue
+            mark = Mark("digest", campaign.id, f"person:{person.id}", slot)
+            plan.deliveries.append(Delivery(person.id, person.telegram_id, payload, (mark,)))
+        return plan
+
+
+def _round_digest(
+    book: Book, item: OpenRound, before: int, closing: OpenRound | None, now: datetime
+) -> RoundDigest:
+    """A round as the digest shows it: `before`, how many had answered at the last digest."""
+    entries = [e for e in book.expected(item) if e.state is not State.NO_PRINCIPAL]
+    answered = [e for e in entries if e.answered]
+    missing: dict[int, int] = {}
+    for entry in entries:
+        if entry.missing:
+            missing[entry.unit_id] = missing.get(entry.unit_id, 0) + 1
+    late_units = {e.unit_id for e in answered if e.late} if item.kind == "unit" else set()
+    order, names = book.calendar.order, book.state.tree.names
+    return RoundDigest(
+        name=item.name,
+        kind=item.kind,
+        deadline=item.deadline,
+        overdue=now >= item.deadline,
+        expected=len(entries),
+        answered=len(answered),
+        late=sum(1 for e in answered if e.late),
+        excused=sum(1 for e in entries if e.state is State.EXCUSED),
+        change=len(answered) - before,
+        missing=tuple((names.get(u, ""), missing[u]) for u in order.sort(missing, lambda u: u)),
+        late_units=tuple(names.get(u, "") for u in order.sort(late_units, lambda u: u)),
+        just_closed=closing is not None and closing.id == item.id,
+    )
+
+
+def digest_payload(
+    campaign: CampaignRow, issuer: str | None, rounds: Sequence[RoundDigest], now: datetime,
+    since: date | None, today: date, timezone: ZoneInfo,
+) -> dict[str, Any]:  # fmt: skip
+    """The digest, listing as many missing units per round as fit in one message."""
+    local_since = since
+    yesterday = today - timedelta(days=1)
+    most = max((len(r.missing) for r in rounds), default=0)
+
+    def text(shown: int) -> str:
+        return render(
+            "digest", title=campaign.title, issuer=issuer, rounds=rounds, now=now,
+            since=local_since, yesterday=yesterday, today=today, shown=shown,
+        )  # fmt: skip
+
+    return outbox_payload(_most_that_fit(most, text), title="tổng hợp")
+
+
+def default_sources(config: Config) -> list[Any]:
+    """The scheduled messages the bot sends; another feature adds its own source to this list
+    (bot/app.py), see bot/scheduler.py's DueSource."""
+    settings = Settings.from_config(config)
+    return [RoundSchedule(settings), OfficeDigests(settings)]
+
+
+def iter_owed(items: Iterable[Owed]) -> list[Owed]:
+    """Soonest deadline first."""
+    return sorted(items, key=lambda item: (item.deadline, item.round_id))
