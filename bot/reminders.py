@@ -493,6 +493,7 @@ class RoundDigest:
     missing: tuple[tuple[str, int], ...]  # units still missing (and how many people there)
     late_units: tuple[str, ...]  # per-unit rounds: units that answered late
     just_closed: bool = False  # its deadline just passed: this digest is the escalation
+    no_principal: int = 0  # per-unit rounds: units that cannot answer (no principal)
 
 
 @dataclass(frozen=True)
@@ -504,7 +505,7 @@ class _Due:
     unit_id: int
     slot: str
     moment: datetime
-    closing: OpenRound | None  # the round whose deadline it follows (None: a day's digest)
+    closing: frozenset[int]  # the rounds whose deadline it follows (none: a day's digest)
 
 
 class OfficeDigests:
@@ -552,13 +553,16 @@ class OfficeDigests:
                         and moment > campaign.launched_at
                         and (campaign_id, subject, slot) not in state.digests
                     ):
-                        found.append(_Due(campaign, unit_id, slot, moment, None))
+                        found.append(_Due(campaign, unit_id, slot, moment, frozenset()))
+                # Once after each deadline: rounds sharing it share the digest.
+                deadlines: dict[datetime, set[int]] = {}
                 for item in rounds:
-                    slot = f"deadline:{item.id}@{item.deadline.isoformat()}"
+                    deadlines.setdefault(item.deadline, set()).add(item.id)
+                for deadline, ids in deadlines.items():
+                    slot = f"deadline:{deadline.isoformat()}"
                     if (campaign_id, subject, slot) not in state.digests:
-                        found.append(
-                            _Due(campaign, unit_id, slot, window.place(item.deadline), item)
-                        )
+                        moment = window.place(deadline)
+                        found.append(_Due(campaign, unit_id, slot, moment, frozenset(ids)))
         return found
 
     async def next_moment(
@@ -583,7 +587,7 @@ class OfficeDigests:
         for item in due:
             # Missed while the bot was down: a day's digest on another day, or the one after
             # a deadline more than a day late, is not worth sending any more.
-            if item.closing is not None:
+            if item.closing:
                 stale = now - item.moment > STALE
             else:
                 stale = self.settings.today(item.moment) != today
@@ -618,12 +622,11 @@ class OfficeDigests:
             _round_digest(book, item, before.get(str(item.id), 0), due.closing, now)
             for item in open_rounds
         ]
-        closing = due.closing
         answered_now = {
             str(item.id): r.answered for item, r in zip(open_rounds, rounds, strict=True)
         }
         changed = any(r.change for r in rounds) if previous else any(r.answered for r in rounds)
-        send = closing is not None or changed
+        send = bool(due.closing) or changed
         record = {"at": now.isoformat(), "answered": answered_now, "sent": send}
         plan.marks.append(Mark("digest_eval", campaign.id, subject, slot, json.dumps(record)))
         if not send:
@@ -643,10 +646,11 @@ class OfficeDigests:
 
 
 def _round_digest(
-    book: Book, item: OpenRound, before: int, closing: OpenRound | None, now: datetime
+    book: Book, item: OpenRound, before: int, closing: frozenset[int], now: datetime
 ) -> RoundDigest:
     """A round as the digest shows it: `before`, how many had answered at the last digest."""
-    entries = [e for e in book.expected(item) if e.state is not State.NO_PRINCIPAL]
+    every = book.expected(item)
+    entries = [e for e in every if e.state is not State.NO_PRINCIPAL]
     answered = [e for e in entries if e.answered]
     missing: dict[int, int] = {}
     for entry in entries:
@@ -666,7 +670,8 @@ def _round_digest(
         change=len(answered) - before,
         missing=tuple((names.get(u, ""), missing[u]) for u in order.sort(missing, lambda u: u)),
         late_units=tuple(names.get(u, "") for u in order.sort(late_units, lambda u: u)),
-        just_closed=closing is not None and closing.id == item.id,
+        just_closed=item.id in closing,
+        no_principal=len(every) - len(entries),
     )
 
 
