@@ -26,16 +26,19 @@ from bot.scheduler import Scheduler
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
+    absences,
     announce,
     basics,
     campaign_buttons,
     campaign_launch,
     progress,
     registration,
+    reminders,
     report_review,
     reports,
     roster,
     round_close,
+    round_deadline,
 )
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
@@ -44,18 +47,23 @@ from storage.db import SharedDatabase
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
 # All handlers share group 0, so the first that matches wins; this list is that order.
-# Conversations come first: they only take their entry command or a chat already inside
-# them, whose /huy, documents and catch-alls must win. Then registration, the buttons under
-# broadcast messages, the per-role commands, and last the catch-all reply.
+# Conversations come first (report_review also holds its buttons): they only take their entry
+# command or button or a chat already inside them, whose /huy, documents and catch-alls must
+# win. Then the buttons under a round's progress, registration, the buttons under broadcast
+# messages, the per-role commands, and last the catch-all reply.
 HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("campaign_launch", campaign_launch.handlers),
     ("announce", announce.handlers),
     ("reports", reports.handlers),
     ("report_review", report_review.handlers),
+    ("round_deadline", round_deadline.handlers),
+    ("absence_flows", absences.conversations),
     ("round_close", round_close.handlers),
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),
+    ("reminders", reminders.handlers),
+    ("absences", absences.handlers),
     ("roster", roster.handlers),
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),

@@ -29,6 +29,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("phatdong", ("office",)),
     Command("thongbao", ("office",)),
     Command("danhsach", ("office",)),
+    Command("nhacnho", ("office",)),
+    Command("vangmat", ("office", "principal")),
+    Command("ngaynghi", ("office",)),
     Command("huy", ROLES),
 )
 

@@ -43,8 +43,10 @@ from storage.absences import days_off_by_unit
 from storage.db import Database
 from storage.models import Person
 from storage.ordering import UnitOrder
+from storage.reports import RoundInfo
 from storage.round_progress import Expected, State, expected_reports, owed_people
 from storage.schedule import (
+    MANUAL,
     CampaignRow,
     Delivery,
     Mark,
@@ -703,3 +705,65 @@ def default_sources(config: Config) -> list[Any]:
 def iter_owed(items: Iterable[Owed]) -> list[Owed]:
     """Soonest deadline first."""
     return sorted(items, key=lambda item: (item.deadline, item.round_id))
+
+
+# ---- /nhacnho: a reminder now, from the office ----------------------------------------
+
+MANUAL_INTERVAL = timedelta(hours=1)  # one manual reminder of a round an hour
+
+
+@dataclass(frozen=True)
+class Owing:
+    """Who still owes a round within an office's scope, as /tiendo counts them."""
+
+    recipients: tuple[Person, ...]  # registered, owing, not absent: who a reminder reaches
+    units: int  # units with someone (or, per unit, the unit) still owing
+    unregistered: int  # owing, but nobody who could answer has registered
+    excused: int  # absent
+    returned: frozenset[int] = frozenset()  # recipients whose report was sent back
+
+
+def owing_of(entries: Iterable[Expected], people: Iterable[Person]) -> Owing:
+    """From a round's progress (storage.round_progress.round_progress) and its audience."""
+    entries = list(entries)
+    by_id = {p.id: p for p in people}
+    ids = sorted({pid for e in entries if e.owed for pid in e.person_ids})
+    recipients = tuple(by_id[pid] for pid in ids if pid in by_id)
+    return Owing(
+        recipients=recipients,
+        units=len({e.unit_id for e in entries if e.missing and e.state is not State.NO_PRINCIPAL}),
+        unregistered=sum(1 for e in entries if e.state is State.UNREGISTERED),
+        excused=sum(1 for e in entries if e.state is State.EXCUSED),
+        returned=frozenset(
+            pid for e in entries if e.owed and e.state is State.RETURNED for pid in e.person_ids
+        ),
+    )
+
+
+def manual_plan(
+    item: RoundInfo, issuer: str | None, owing: Owing, by: dict[str, str], telegram_id: int,
+    now: datetime, timezone: ZoneInfo,
+) -> Plan:  # fmt: skip
+    """The same reminder as the scheduled one, for one round, naming the office that sent it;
+    recorded so a second one within the hour is refused (storage.schedule.commit_manual)."""
+    plan = Plan()
+    stamp = now.isoformat()
+    cache: dict[tuple[str | None, bool], dict[str, Any]] = {}
+    for person in owing.recipients:
+        if person.telegram_id is None:
+            continue
+        unit_name = person.unit_name if item.kind == "unit" else None
+        returned = person.id in owing.returned
+        key = (unit_name, returned)
+        payload = cache.get(key)
+        if payload is None:
+            owed = Owed(
+                item.id, item.name, item.kind, item.deadline, item.campaign_title, issuer,
+                unit_name, returned, time_left(now, item.deadline, timezone),
+            )  # fmt: skip
+            payload = cache[key] = reminder_payload([owed], manual_by=by)
+        mark = Mark("manual", item.id, f"person:{person.id}", stamp)
+        plan.deliveries.append(Delivery(person.id, person.telegram_id, payload, (mark,)))
+    data = json.dumps({**by, "people": len(plan.deliveries), "units": owing.units})
+    plan.marks.append(Mark(MANUAL, item.id, f"by:{telegram_id}", stamp, data))
+    return plan

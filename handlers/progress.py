@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
 from handlers.round_close import toggle_button
+from handlers.round_deadline import deadline_button
 from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
@@ -76,10 +77,11 @@ async def _rounds(
     scope: set[int] | None,
 ) -> None:
     manages = await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
+    today = context.clock.now().astimezone(context.config.timezone).date()
     for item in campaign.rounds:
         if item.id is None:
             continue
-        progress = await round_progress(context.db, item.id, item.kind, audience, scope)
+        progress = await round_progress(context.db, item.id, item.kind, audience, scope, today)
         units = progress.by_unit()
         people = []
         if actor.role == "principal" and actor.person is not None:
@@ -95,6 +97,8 @@ async def _rounds(
                 InlineKeyboardButton(label("review_reports"), callback_data=f"rv:{item.id}")
             )
         if manages:
+            if not item.closed:
+                buttons.append(deadline_button(item.id))
             buttons.append(toggle_button(item.id, item.closed))
         if buttons:
             rows.append(buttons)
@@ -129,7 +133,9 @@ async def show_missing(update: Update, context: BotContext) -> None:
     if campaign is None:
         return
     audience = await campaign_audience(context.db, campaign.spec)
-    missing = (await round_progress(context.db, info.id, info.kind, audience, scope)).missing
+    today = context.clock.now().astimezone(context.config.timezone).date()
+    progress = await round_progress(context.db, info.id, info.kind, audience, scope, today)
+    missing = progress.missing
     if not missing:
         await say(update, "progress_names_none", round=info)
         return

@@ -208,3 +208,29 @@ def days_off_by_unit(
         key = frozenset(days)
         result[unit_id] = interned.setdefault(key, key)
     return result
+
+
+async def people_matching(
+    db: Database, scope: set[int] | None, query: str
+) -> list[tuple[int, str, str]]:
+    """Active people in the scope (None: everyone) whose name contains the query, regardless
+    of case and diacritics: (id, full name, unit name), units in unit-tree order, people by
+    given name."""
+    from storage.text import fold
+
+    wanted = fold(query)
+
+    def work(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+        rows = conn.execute(
+            "SELECT p.id, p.full_name, u.name, p.unit_id FROM people p"
+            " JOIN units u ON u.id = p.unit_id WHERE p.active = 1"
+        ).fetchall()
+        found = [
+            r for r in rows
+            if (scope is None or r[3] in scope) and (not wanted or wanted in fold(r[1]))
+        ]  # fmt: skip
+        order = read_unit_order(conn)
+        ranked = order.sort_people(found, lambda r: r[3], lambda r: r[1])
+        return [(r[0], r[1], r[2]) for r in ranked]
+
+    return await db.read(work)

@@ -443,3 +443,39 @@ async def records(db: Database, kind: str | None = None) -> list[SentRecord]:
     )
     return [SentRecord(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
             for r in rows]  # fmt: skip
+
+
+MANUAL = "manual_round"  # one record per manual reminder of a round (who, how many)
+
+
+def _last_manual(conn: sqlite3.Connection, round_id: int) -> SentRecord | None:
+    row = conn.execute(
+        "SELECT kind, ref, subject, slot, broadcast_id, data, created_at FROM sent_once"
+        " WHERE kind = ? AND ref = ? ORDER BY id DESC LIMIT 1",
+        (MANUAL, round_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return SentRecord(row[0], row[1], row[2], row[3], row[4], row[5],
+                      datetime.fromisoformat(row[6]))  # fmt: skip
+
+
+async def last_manual(db: Database, round_id: int) -> SentRecord | None:
+    """The last manual reminder of the round (/nhacnho)."""
+    return await db.read(lambda conn: _last_manual(conn, round_id))
+
+
+async def commit_manual(
+    db: Database, round_id: int, plan: Plan, now: datetime, within: timedelta
+) -> tuple[int, SentRecord | None]:
+    """Queue a manual reminder of the round unless one went out less than `within` ago, in one
+    transaction (two offices pressing at once cannot both send). Returns (messages queued,
+    None) or (0, the last one) when refused. `plan.marks` should hold a MANUAL record."""
+
+    def work(conn: sqlite3.Connection) -> tuple[int, SentRecord | None]:
+        last = _last_manual(conn, round_id)
+        if last is not None and now - last.created_at < within:
+            return 0, last
+        return commit_plan(conn, plan, now), None
+
+    return await db.transact(work)
