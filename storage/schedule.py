@@ -39,7 +39,8 @@ class Mark:
 @dataclass(frozen=True)
 class Delivery:
     """A message to one person. `marks[0]` is the message's own identity: the message is
-    queued only if that mark is new; the other marks are recorded either way."""
+    queued only if that mark is new; the other marks are recorded either way (with the
+    broadcast when it was queued, without when not: covered by an earlier message)."""
 
     person_id: int
     chat_id: int
@@ -94,16 +95,15 @@ def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
     """Record the plan's marks and queue its new deliveries, inside the caller's transaction.
     Returns how many messages were queued. Each broadcast holds one row per person, so a
     person with two messages in one plan gets them from two broadcasts, in plan order."""
-    queued: list[tuple[Delivery, int]] = []
+    queued: list[tuple[Delivery, list[int]]] = []
     for delivery in plan.deliveries:
         mark_id = take_mark(conn, delivery.marks[0], now)
-        for mark in delivery.marks[1:]:
-            take_mark(conn, mark, now)
+        others = [take_mark(conn, mark, now) for mark in delivery.marks[1:]]
         if mark_id is not None:
-            queued.append((delivery, mark_id))
+            queued.append((delivery, [mark_id, *(i for i in others if i is not None)]))
     for mark in plan.marks:
         take_mark(conn, mark, now)
-    layers: list[list[tuple[Delivery, int]]] = []
+    layers: list[list[tuple[Delivery, list[int]]]] = []
     depth: Counter[int] = Counter()
     for item in queued:
         level = depth[item[0].person_id]
@@ -115,7 +115,7 @@ def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
         broadcast_id = _enqueue(conn, [delivery for delivery, _ in layer], now)
         conn.executemany(
             "UPDATE sent_once SET broadcast_id = ? WHERE id = ?",
-            [(broadcast_id, mark_id) for _, mark_id in layer],
+            [(broadcast_id, mark_id) for _, mark_ids in layer for mark_id in mark_ids],
         )
     if plan.finish is not None:
         plan.finish(conn)
