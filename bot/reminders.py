@@ -30,7 +30,7 @@ anyway, listing the units still missing (the office part of the overdue escalati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -53,6 +53,7 @@ from storage.schedule import (
     OpenRound,
     Plan,
     Reports,
+    RoundReports,
     ScheduleState,
     audience_units,
     day_slot,
@@ -61,6 +62,7 @@ from storage.schedule import (
 )
 from storage.text import name_order_key
 
+_COVERED: dict[str, Any] = {}  # the payload of a reminder that cannot go out (see _messages)
 STALE = timedelta(days=1)  # an overdue notice or digest this late is not sent any more
 SHOWN_ROUNDS = 10  # rounds listed, each with its button, in one reminder
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
@@ -206,21 +208,26 @@ class Book:
         self.by_unit: dict[int, list[Person]] = {}
         for person in reports.people:
             self.by_unit.setdefault(person.unit_id, []).append(person)
-        self._audiences: dict[int, list[Person]] = {}
-        self._owed: dict[int, set[int]] = {}
+        self._audiences: dict[int, tuple[list[Person], set[int], list[Person]]] = {}
 
-    def audience(self, campaign: CampaignRow) -> list[Person]:
-        """Everyone active on the roster in the campaign's audience (campaign_audience's rule)."""
+    def _audience(self, campaign: CampaignRow) -> tuple[list[Person], set[int], list[Person]]:
+        """The campaign's audience, its registered people's ids, and its principals."""
         found = self._audiences.get(campaign.id)
         if found is None:
-            found = [
+            people = [
                 p
                 for unit_id in self.calendar.audience(campaign)
                 for p in self.by_unit.get(unit_id, ())
                 if p.role in campaign.roles
             ]
+            registered = {p.id for p in people if p.telegram_id is not None}
+            found = (people, registered, [p for p in people if p.role == "principal"])
             self._audiences[campaign.id] = found
         return found
+
+    def audience(self, campaign: CampaignRow) -> list[Person]:
+        """Everyone active on the roster in the campaign's audience (campaign_audience's rule)."""
+        return self._audience(campaign)[0]
 
     def absent_today(self) -> set[int]:
         return self.reports.absent.get(self.today, set())
@@ -229,29 +236,29 @@ class Book:
         absent = self.reports.absent
         return absent.get(item.deadline.date(), set()) | self.absent_today()
 
-    def submissions(self, item: OpenRound) -> dict[str, tuple[str, bool]]:
-        return self.reports.submissions.get(item.id, {})
+    def reports_of(self, item: OpenRound) -> RoundReports:
+        return self.reports.rounds.get(item.id) or RoundReports()
 
     def owed(self, item: OpenRound) -> set[int]:
-        found = self._owed.get(item.id)
-        if found is None:
-            campaign = self.state.campaigns[item.campaign_id]
-            found = owed_people(
-                item.kind, self.audience(campaign), self.submissions(item), self.excused(item)
-            )
-            self._owed[item.id] = found
-        return found
+        """Who owes the round now. Worked out afresh at each call, not kept: a set per open
+        round for 20,000 people would be most of a busy check's memory."""
+        campaign = self.state.campaigns[item.campaign_id]
+        people, registered, principals = self._audience(campaign)
+        return owed_people(
+            item.kind, principals if item.kind == "unit" else people,
+            self.reports_of(item).submitted, self.excused(item), registered,
+        )  # fmt: skip
 
     def expected(self, item: OpenRound) -> list[Expected]:
         campaign = self.state.campaigns[item.campaign_id]
         return expected_reports(
-            item.kind, self.audience(campaign), self.submissions(item), self.excused(item)
-        )
+            item.kind, self.audience(campaign), self.reports_of(item).as_submissions(item.kind),
+            self.excused(item),
+        )  # fmt: skip
 
     def returned(self, item: OpenRound, person: Person) -> bool:
-        subject = f"unit:{person.unit_id}" if item.kind == "unit" else f"person:{person.id}"
-        found = self.submissions(item).get(subject)
-        return found is not None and found[0] == "returned"
+        subject = person.unit_id if item.kind == "unit" else person.id
+        return subject in self.reports_of(item).returned
 
 
 @dataclass(frozen=True)
@@ -297,18 +304,60 @@ def _most_that_fit(total: int, text_for: Any) -> str:
     return str(text_for(low))
 
 
+class ReminderTexts:
+    """Reminders put together from parts rendered once: each round's paragraph (per unit for
+    a per-unit round, and whether it was sent back), its button, the header and footer. Every
+    person owes a different set of rounds, so a due-check that renders one whole template per
+    person spends seconds and hundreds of megabytes on 20,000 people (bench/reminders.py)."""
+
+    def __init__(self, manual_by: dict[str, str] | None = None) -> None:
+        self.header = render("reminder_header", manual_by=manual_by)
+        self.footer = render("reminder_footer")
+        self._items: dict[tuple[int, str | None, bool], str] = {}
+        self._buttons: dict[int, str] = {}
+        self._more: dict[int, str] = {}
+
+    def item(self, item: Owed) -> str:
+        key = (item.round_id, item.unit_name, item.returned)
+        found = self._items.get(key)
+        if found is None:
+            found = self._items[key] = render("reminder_item", item=item)
+        return found
+
+    def button(self, item: Owed) -> tuple[str, str]:
+        found = self._buttons.get(item.round_id)
+        if found is None:
+            found = self._buttons[item.round_id] = label("reminder_open", item=item)
+        return found, f"rpt:{item.round_id}"
+
+    def more(self, count: int) -> str:
+        found = self._more.get(count)
+        if found is None:
+            found = self._more[count] = render("reminder_more", count=count)
+        return found
+
+    def payload(self, items: Sequence[Owed], more: int = 0) -> dict[str, Any]:
+        """A reminder listing these rounds (soonest deadline first), as many as fit, each with
+        a button that opens the report (the /baocao entry for that round, resuming a draft);
+        `more` rounds owed besides are counted, not listed."""
+        paragraphs = [self.item(item) for item in items]
+        shown = min(len(items), SHOWN_ROUNDS)
+        while True:
+            hidden = len(items) - shown + more
+            parts = [self.header, *paragraphs[:shown], *([self.more(hidden)] if hidden else [])]
+            text = "\n\n".join([*parts, self.footer])
+            if shown == 0 or _fits(text):
+                break
+            shown -= 1
+        buttons = [[self.button(item)] for item in items[:shown]]
+        return outbox_payload(text, buttons, title="nhắc hạn")
+
+
 def reminder_payload(
     items: Sequence[Owed], manual_by: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """A reminder listing rounds owed, soonest deadline first, each with a button that opens
-    the report (the /baocao entry for that round, resuming a draft)."""
-    shown = list(items[:SHOWN_ROUNDS])
-    text = _most_that_fit(
-        len(shown),
-        lambda n: render("reminder", items=items, shown=n, manual_by=manual_by),
-    )
-    buttons = [[(label("reminder_open", item=item), f"rpt:{item.round_id}")] for item in shown]
-    return outbox_payload(text, buttons, title="nhắc hạn")
+    """One reminder on its own (see ReminderTexts)."""
+    return ReminderTexts(manual_by).payload(items)
 
 
 def overdue_payload(item: Owed) -> dict[str, Any]:
@@ -382,33 +431,61 @@ class RoundSchedule:
         self, book: Book, open_rounds: Sequence[OpenRound],
         triggered: dict[int, list[tuple[OpenRound, timedelta]]], now: datetime,
     ) -> Plan:  # fmt: skip
-        """One message per person reminded, listing every open round they owe."""
+        """One message per person reminded, listing every open round they owe, made as the
+        outbox takes them (Plan.streams)."""
         plan = Plan()
-        if not triggered:
-            return plan
+        if triggered:
+            plan.streams.append(self._messages(book, open_rounds, triggered, now))
+        return plan
+
+    def _messages(
+        self, book: Book, open_rounds: Sequence[OpenRound],
+        triggered: dict[int, list[tuple[OpenRound, timedelta]]], now: datetime,
+    ) -> Iterator[Delivery]:  # fmt: skip
         owes: dict[int, list[OpenRound]] = {person_id: [] for person_id in triggered}
         for item in open_rounds:  # soonest deadline first
             for person_id in book.owed(item).intersection(owes):
                 owes[person_id].append(item)
-        day = Mark("reminder_day", 0, "", day_slot(book.today))
-        cache: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for person_id, rounds in owes.items():
+        slot = day_slot(book.today)
+        texts = ReminderTexts()
+        items: dict[tuple[int, str | None, bool], Owed] = {}
+        payloads: dict[tuple[Any, ...], dict[str, Any]] = {}  # equal messages: one object
+        sent_back = {item.id: book.reports_of(item).returned for item in open_rounds}
+        for person_id in sorted(owes):
             person = book.people[person_id]
             if person.telegram_id is None:
                 continue
-            key = (person.unit_name, tuple((r.id, book.returned(r, person)) for r in rounds))
-            payload = cache.get(key)
-            if payload is None:
-                items = [self._owed(book, r, person, now) for r in rounds]
-                payload = cache[key] = reminder_payload(items)
             subject = f"person:{person_id}"
-            marks = [Mark(day.kind, 0, subject, day.slot)]
+            marks = [Mark("reminder_day", 0, subject, slot)]
             marks += [
                 Mark("reminder", r.id, subject, slot_key(offset, r.deadline))
                 for r, offset in triggered[person_id]
             ]
-            plan.deliveries.append(Delivery(person_id, person.telegram_id, payload, tuple(marks)))
-        return plan
+            if person_id in book.reports.reminded_today:
+                # Already reminded today: the day's mark is taken (marks are never removed),
+                # so this records the offsets as covered and sends nothing; no text needed.
+                yield Delivery(person_id, person.telegram_id, _COVERED, tuple(marks))
+                continue
+            rounds = owes[person_id]
+            keys = tuple(
+                (item.id, person.unit_name, person.unit_id in sent_back[item.id])
+                if item.kind == "unit"
+                else (item.id, None, person_id in sent_back[item.id])
+                for item in rounds[:SHOWN_ROUNDS]
+            )
+            more = len(rounds) - len(keys)
+            payload = payloads.get((keys, more))
+            if payload is None:
+                if len(payloads) >= 256:  # people of a unit, listed together, share most
+                    payloads.clear()
+                shown = []
+                for item, key in zip(rounds, keys, strict=False):
+                    found = items.get(key)
+                    if found is None:
+                        found = items[key] = self._owed(book, item, person, now)
+                    shown.append(found)
+                payload = payloads[(keys, more)] = texts.payload(shown, more)
+            yield Delivery(person_id, person.telegram_id, payload, tuple(marks))
 
     def _owed(self, book: Book, item: OpenRound, person: Person, now: datetime) -> Owed:
         campaign = book.state.campaigns[item.campaign_id]

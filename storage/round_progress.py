@@ -181,32 +181,38 @@ def expected_reports(
     return _per_person(people, submissions, excused)
 
 
+def submitted_ids(kind: str, submissions: Submissions) -> set[int]:
+    """The people (per unit: the units) whose report of the round is submitted."""
+    prefix = "unit:" if kind == "unit" else "person:"
+    return {
+        int(subject.removeprefix(prefix))
+        for subject, (status, _) in submissions.items()
+        if status == "submitted" and subject.startswith(prefix)
+    }
+
+
 def owed_people(
-    kind: str, people: Iterable[Person], submissions: Submissions, excused: Collection[int]
-) -> set[int]:
+    kind: str, people: Iterable[Person], submitted: Collection[int], excused: Collection[int],
+    registered: set[int] | None = None,
+) -> set[int]:  # fmt: skip
     """Ids of the people who owe the round now: exactly those named by the `owed` entries of
     `expected_reports` (tests/test_reminders.py checks it), without building an entry per
-    person, for a due-check that looks at every open round."""
+    person, for a due-check that looks at every open round. `submitted`: `submitted_ids`;
+    `registered`: the registered among `people`, when the caller already has them."""
     if kind == "unit":
-        principals: dict[int, list[Person]] = {}
-        for person in people:
-            if person.role == "principal":
-                principals.setdefault(person.unit_id, []).append(person)
         owed: set[int] = set()
-        for unit_id, members in principals.items():
-            found = submissions.get(f"unit:{unit_id}")
-            if found is None or found[0] != "submitted":
-                owed.update(
-                    p.id for p in members if p.telegram_id is not None and p.id not in excused
-                )
+        for person in people:
+            if (
+                person.role == "principal"
+                and person.unit_id not in submitted
+                and person.telegram_id is not None
+                and person.id not in excused
+            ):
+                owed.add(person.id)
         return owed
-    done = {
-        int(subject[7:])
-        for subject, (status, _) in submissions.items()
-        if status == "submitted" and subject.startswith("person:")
-    }
-    registered = {p.id for p in people if p.telegram_id is not None}
-    return registered.difference(done, excused)
+    if registered is None:
+        registered = {p.id for p in people if p.telegram_id is not None}
+    return registered.difference(submitted, excused)
 
 
 def _state(

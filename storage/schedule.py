@@ -10,12 +10,13 @@ reminder says.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
+from itertools import islice
 from typing import Any
 
 from storage.absences import DayOff, read_days_off
@@ -50,17 +51,24 @@ class Delivery:
 
 @dataclass
 class Plan:
-    """What one source wants done in one transaction."""
+    """What one source wants done: `deliveries`, `marks` and `finish` in one transaction,
+    after `streams`."""
 
     deliveries: list[Delivery] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)  # bookkeeping: recorded, nothing sent
     # Further writes in the same transaction (a round's watermark, say); runs in the
     # database thread, so it must not touch the event loop.
     finish: Callable[[sqlite3.Connection], None] | None = None
+    # Deliveries made as they are consumed (thousands, each with its own text), committed in
+    # chunks before the rest, so a due-check never holds them all. A crash between chunks
+    # leaves `finish` undone: the next due-check works them out again and the marks already
+    # taken keep what went out from going twice.
+    streams: list[Iterable[Delivery]] = field(default_factory=list)
 
     def extend(self, other: Plan) -> None:
         self.deliveries.extend(other.deliveries)
         self.marks.extend(other.marks)
+        self.streams.extend(other.streams)
         if other.finish is not None:
             first, second = self.finish, other.finish
 
@@ -73,7 +81,7 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        return not self.deliveries and not self.marks and self.finish is None
+        return not (self.deliveries or self.marks or self.streams) and self.finish is None
 
 
 _TAKE = (
@@ -123,16 +131,11 @@ def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
 
 
 def _enqueue(conn: sqlite3.Connection, deliveries: Sequence[Delivery], now: datetime) -> int:
-    """One broadcast: the payload most of them share, and their own for the others."""
-    encoded = [json.dumps(d.payload, ensure_ascii=False, sort_keys=True) for d in deliveries]
-    common, _ = Counter(encoded).most_common(1)[0]
-    shared = next(d.payload for d, text in zip(deliveries, encoded, strict=True)
-                  if text == common)  # fmt: skip
-    own = {
-        d.person_id: d.payload
-        for d, text in zip(deliveries, encoded, strict=True)
-        if text != common
-    }
+    """One broadcast: the payload most of them share, and their own for the others. Sources
+    give equal messages one payload object, so payloads are told apart by identity."""
+    common, _ = Counter(id(d.payload) for d in deliveries).most_common(1)[0]
+    shared = next(d.payload for d in deliveries if id(d.payload) == common)
+    own = {d.person_id: d.payload for d in deliveries if id(d.payload) != common}
     return enqueue_broadcast(
         conn, kind="reminder", campaign_id=None, payload=shared, created_by=None,
         progress_chat_id=None, progress_message_id=None,
@@ -140,11 +143,21 @@ def _enqueue(conn: sqlite3.Connection, deliveries: Sequence[Delivery], now: date
     )  # fmt: skip
 
 
+CHUNK = 1000  # deliveries of a stream committed together
+
+
 async def commit(db: Database, plan: Plan, now: datetime) -> int:
-    """`commit_plan` in its own transaction."""
-    if plan.empty:
-        return 0
-    return await db.transact(lambda conn: commit_plan(conn, plan, now))
+    """Commit the plan: each chunk of its streams in a transaction, then the rest in one.
+    Returns how many messages were queued."""
+    queued = 0
+    for stream in plan.streams:
+        iterator = iter(stream)
+        while batch := list(islice(iterator, CHUNK)):
+            queued += await db.transact(partial(commit_plan, plan=Plan(batch), now=now))
+    rest = Plan(plan.deliveries, plan.marks, plan.finish)
+    if not rest.empty:
+        queued += await db.transact(lambda conn: commit_plan(conn, rest, now))
+    return queued
 
 
 # ---- what scheduling reads ------------------------------------------------------------
@@ -298,12 +311,29 @@ _PEOPLE = """
 
 
 @dataclass(frozen=True)
+class RoundReports:
+    """A round's reports, compactly: ids of the people (per unit: the units) whose report is
+    submitted, submitted late, or sent back for additions."""
+
+    submitted: frozenset[int] = frozenset()
+    late: frozenset[int] = frozenset()
+    returned: frozenset[int] = frozenset()
+
+    def as_submissions(self, kind: str) -> dict[str, tuple[str, bool]]:
+        """As storage.round_progress reads them."""
+        prefix = "unit" if kind == "unit" else "person"
+        found = {f"{prefix}:{i}": ("returned", False) for i in self.returned}
+        found.update({f"{prefix}:{i}": ("submitted", i in self.late) for i in self.submitted})
+        return found
+
+
+@dataclass(frozen=True)
 class Reports:
     """What the heavy part of a due-check reads, in one snapshot: active people, the rounds'
     reports, who is absent on the days asked, and the reminder records of the day."""
 
     people: tuple[Person, ...]
-    submissions: dict[int, dict[str, tuple[str, bool]]]  # round → subject → (status, late)
+    rounds: dict[int, RoundReports]
     absent: dict[date, set[int]]
     reminded_today: set[int]  # people who got a reminder message on `today`
 
@@ -314,15 +344,23 @@ def read_reports(
     from storage.absences import absent_on
 
     people = tuple(person_from_row(row) for row in conn.execute(_PEOPLE))
-    submissions: dict[int, dict[str, tuple[str, bool]]] = {r: {} for r in round_ids}
-    if round_ids:
-        marks = ",".join("?" * len(round_ids))
-        for round_id, subject, status, late in conn.execute(
-            "SELECT round_id, subject, status, late FROM submissions"  # noqa: S608
-            f" WHERE round_id IN ({marks}) AND status != 'draft'",
-            tuple(round_ids),
+    rounds: dict[int, RoundReports] = {}
+    for round_id in round_ids:
+        submitted, late, returned = set(), set(), set()
+        for subject, status, is_late in conn.execute(
+            "SELECT subject, status, late FROM submissions WHERE round_id = ?"
+            " AND status != 'draft'",
+            (round_id,),
         ):
-            submissions[round_id][subject] = (status, bool(late))
+            subject_id = int(subject.partition(":")[2])
+            if status == "submitted":
+                submitted.add(subject_id)
+                if is_late:
+                    late.add(subject_id)
+            elif status == "returned":
+                returned.add(subject_id)
+        rounds[round_id] = RoundReports(frozenset(submitted), frozenset(late),
+                                        frozenset(returned))  # fmt: skip
     absent = {day: absent_on(conn, [day]) for day in set(days)}
     reminded = {
         int(row[0].removeprefix("person:"))
@@ -331,7 +369,7 @@ def read_reports(
             (day_slot(today),),
         )
     }
-    return Reports(people, submissions, absent, reminded)
+    return Reports(people, rounds, absent, reminded)
 
 
 async def load_reports(

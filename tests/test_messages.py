@@ -157,11 +157,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "unit": "Phòng <GD>",
     },
     "day_off_removed": {"day_off": DAY_OFF},
-    "reminder": {
-        "items": [OWED, OWED, OWED],
-        "shown": 2,
-        "manual_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
-    },
+    "reminder_header": {"manual_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"}},
+    "reminder_item": {"item": OWED},
+    "reminder_more": {"count": 3},
     "overdue": {"item": OWED},
     "overdue_staff": {
         "item": OWED,

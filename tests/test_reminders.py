@@ -3,15 +3,27 @@ directly after moving the FakeClock (no sleeping), through the real outbox and s
 
 from __future__ import annotations
 
+import asyncio
+import random
 from datetime import datetime, timedelta
 
-from bot.scheduler import Scheduler
+from bot.reminders import default_sources
+from bot.scheduler import JOB_ID, SAFETY_ID, Scheduler
 from storage.absences import add_absence, add_day_off
-from storage.campaigns import Round
+from storage.campaigns import Round, audience_unit_ids
+from storage.db import Database
+from storage.models import Person
 from storage.people import register_by_phone
 from storage.roster import apply_import
 from storage.roster_file import read_roster
-from storage.schedule import records, set_round_offsets
+from storage.round_progress import expected_reports, owed_people, submitted_ids
+from storage.schedule import (
+    CampaignRow,
+    audience_units,
+    load_state,
+    records,
+    set_round_offsets,
+)
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import NOW, VN, csv_file
@@ -397,3 +409,89 @@ async def test_a_district_campaign_digests_to_its_own_office(
     )
     assert "Vì người nghèo" not in digest.shown
     await telegram.user(CL_OFFICE).expect_nothing()
+
+
+async def test_two_start_ups_racing_send_once(bot: RunningBot, telegram: FakeTelegram) -> None:
+    """Two processes on one database (a second connection and scheduler here) run the same
+    due-check at once: the records decide, and only one queues the messages."""
+    await setup(bot, telegram)
+    bot.clock.set(at(11, 7, 30))
+    assert bot.app is not None and bot.app.bot_data.config is not None
+    other_db = await Database.open(bot.config.database_path)
+    try:
+        other = Scheduler(other_db, bot.clock, VN, default_sources(bot.app.bot_data.config))
+        counts = await asyncio.gather(scheduler(bot).run_due(), other.run_due())
+    finally:
+        await other_db.close()
+    assert sorted(counts) == [0, len(TEACHERS)]
+    assert bot.app.bot_data.sender is not None
+    bot.app.bot_data.sender.wake()
+    for uid in TEACHERS:
+        await expect_reminder(telegram.user(uid))
+        await telegram.user(uid).expect_nothing()
+
+
+async def test_one_job_set_for_the_next_moment(bot: RunningBot, telegram: FakeTelegram) -> None:
+    await setup(bot, telegram)
+    await due(bot, at(11, 7, 0))  # yesterday's digest, if any, is handled
+    assert await scheduler(bot).reschedule() == at(11, 7, 30)
+    await scheduler(bot).reschedule()
+    assert bot.app is not None and bot.app.job_queue is not None
+    jobs = bot.app.job_queue.scheduler.get_jobs()
+    assert sorted(job.id for job in jobs) == [JOB_ID, SAFETY_ID]  # replaced, never piled up
+    for job in jobs:
+        assert job.misfire_grace_time is None and job.coalesce  # a late job still runs
+    one = next(job for job in jobs if job.id == JOB_ID)
+    # Set by a delay from the injected clock: 30 minutes from now, in real time.
+    delay = one.next_run_time - datetime.now(one.next_run_time.tzinfo)
+    assert timedelta(minutes=29) < delay <= timedelta(minutes=30)
+    await bot.restart()
+    assert bot.app is not None and bot.app.job_queue is not None
+    ids = sorted(job.id for job in bot.app.job_queue.scheduler.get_jobs())
+    assert ids == [JOB_ID, SAFETY_ID]
+
+
+async def test_audiences_as_the_campaigns_have_them(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    """The due-check works out audiences in memory: the same as storage.campaigns."""
+    await setup(bot, telegram)
+    units = {row[1]: row[0] for row in await bot.db.fetchall("SELECT id, code FROM units")}
+    await bot.db.write("UPDATE units SET active = 0 WHERE code = 'TH-NTU'")
+    cases = [
+        (None, True, ()),
+        (units["SGD-NA"], True, ()),
+        (units["PGD-CL"], True, ()),
+        (units["SGD-NA"], False, ((units["PGD-NL"], True), (units["THCS-NH"], False))),
+        (units["PGD-NL"], False, ((units["PGD-CL"], True), (units["TH-NT"], False))),
+        (None, False, ((units["PGD-CL"], False),)),
+    ]
+    state = await load_state(bot.db, START.date())
+    for issuer, audience_all, chosen in cases:
+        row = CampaignRow(0, "", issuer, audience_all, frozenset(), chosen, START)
+        expected = await audience_unit_ids(bot.db, issuer, audience_all, chosen)
+        assert audience_units(row, state.tree) == expected, (issuer, audience_all, chosen)
+
+
+def test_owed_people_is_what_progress_counts_as_owed() -> None:
+    rng = random.Random(12)
+    for _ in range(200):
+        people = [
+            Person(i, f"Người {i}", "", rng.choice(["principal", "teacher", "office"]),
+                   rng.randint(1, 4), "", f"Đơn vị {i}", rng.choice([None, 1000 + i]), True)
+            for i in range(rng.randint(0, 12))
+        ]  # fmt: skip
+        statuses = ["submitted", "returned", "draft"]
+        submissions = {
+            f"{kind}:{rng.randint(0, 12) if kind == 'person' else rng.randint(1, 4)}": (
+                rng.choice(statuses),
+                rng.random() < 0.5,
+            )
+            for kind in rng.choices(["person", "unit"], k=rng.randint(0, 8))
+        }
+        excused = {p.id for p in people if rng.random() < 0.2}
+        for kind in ("person", "unit"):
+            entries = expected_reports(kind, people, submissions, excused)
+            named = {pid for e in entries if e.owed for pid in e.person_ids}
+            submitted = submitted_ids(kind, submissions)
+            assert owed_people(kind, people, submitted, excused) == named
