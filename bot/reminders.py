@@ -30,7 +30,7 @@ anyway, listing the units still missing (the office part of the overdue escalati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -66,7 +66,6 @@ _COVERED: dict[str, Any] = {}  # the payload of a reminder that cannot go out (s
 STALE = timedelta(days=1)  # an overdue notice or digest this late is not sent any more
 SHOWN_ROUNDS = 10  # rounds listed, each with its button, in one reminder
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
-DEFAULT_ISSUER = None  # a campaign without an issuing unit: the texts name the office generically
 
 
 def outbox_payload(
@@ -191,8 +190,8 @@ class Calendar:
         return min((m for m in moments if m is not None), default=None)
 
     def issuer_name(self, campaign: CampaignRow) -> str | None:
-        if campaign.issuer_unit_id is None:
-            return DEFAULT_ISSUER
+        if campaign.issuer_unit_id is None:  # an admin's campaign: no unit to name
+            return None
         return self.state.tree.names.get(campaign.issuer_unit_id)
 
 
@@ -292,7 +291,7 @@ def _fits(text: str) -> bool:
     return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
 
 
-def _most_that_fit(total: int, text_for: Any) -> str:
+def _most_that_fit(total: int, text_for: Callable[[int], str]) -> str:
     """The text listing as many of `total` items as fit in one message."""
     text = text_for(total)
     if _fits(text):
@@ -777,11 +776,6 @@ def default_sources(config: Config) -> list[Any]:
     (bot/app.py), see bot/scheduler.py's DueSource."""
     settings = Settings.from_config(config)
     return [RoundSchedule(settings), OfficeDigests(settings)]
-
-
-def iter_owed(items: Iterable[Owed]) -> list[Owed]:
-    """Soonest deadline first."""
-    return sorted(items, key=lambda item: (item.deadline, item.round_id))
 
 
 # ---- /nhacnho: a reminder now, from the office ----------------------------------------
