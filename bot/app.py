@@ -31,6 +31,10 @@ from handlers import (
     basics,
     campaign_buttons,
     campaign_launch,
+    dossiers,
+    gate,
+    nominate,
+    nomination_review,
     progress,
     registration,
     reminders,
@@ -47,10 +51,11 @@ from storage.db import SharedDatabase
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
 # All handlers share group 0, so the first that matches wins; this list is that order.
-# Conversations come first (report_review also holds its buttons): they only take their entry
-# command or button or a chat already inside them, whose /huy, documents and catch-alls must
-# win. Then the buttons under a round's progress, registration, the buttons under broadcast
-# messages, the per-role commands, and last the catch-all reply.
+# Conversations come first: they only take their entry command or button or a chat already
+# inside them, whose /huy, documents and catch-alls must win (report_review also holds its
+# buttons, and round_close's buttons sit among them: no flow takes those). Then registration,
+# the buttons under broadcast messages, the per-role commands and their buttons, and last the
+# catch-all reply.
 HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("campaign_launch", campaign_launch.handlers),
     ("announce", announce.handlers),
@@ -59,6 +64,9 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("round_deadline", round_deadline.handlers),
     ("absence_flows", absences.conversations),
     ("round_close", round_close.handlers),
+    ("nominate", nominate.handlers),
+    ("nomination_review", nomination_review.handlers),
+    ("dossiers", dossiers.handlers),
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),
@@ -68,8 +76,9 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),
 )
-# Group -1 sees every update first: someone removed from the roster is answered there and
-# goes no further (handlers/registration.py, turn_away_removed).
+# Group -1 sees every update first, once: group chats, edited messages, someone removed from
+# the roster, and who may use which command or button (handlers/gate.py); what it refuses
+# goes no further.
 GATE_GROUP = -1
 # Group 1 runs after whichever group-0 handler took the update.
 SAVE_STATES_GROUP = 1
@@ -114,7 +123,7 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
     )
     application.bot_data.config = services.config
     application.bot_data.clock = services.clock
-    application.add_handlers(registration.gate_handlers(), group=GATE_GROUP)
+    application.add_handlers(gate.handlers(), group=GATE_GROUP)
     for _name, factory in HANDLER_ORDER:
         application.add_handlers(list(factory()))
     application.add_handler(save_states_handler(), group=SAVE_STATES_GROUP)

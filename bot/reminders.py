@@ -43,6 +43,7 @@ from storage.absences import days_off_by_unit
 from storage.db import Database
 from storage.models import Person
 from storage.ordering import UnitOrder
+from storage.outgoing import Button, OutgoingMessage, keyboard
 from storage.reports import RoundInfo
 from storage.round_progress import Expected, State, expected_reports, owed_people
 from storage.schedule import (
@@ -62,23 +63,24 @@ from storage.schedule import (
 )
 from storage.text import name_order_key
 
-_COVERED: dict[str, Any] = {}  # the payload of a reminder that cannot go out (see _messages)
+# The message of a reminder that cannot go out (see RoundSchedule._messages): never sent.
+_COVERED = OutgoingMessage("")
 STALE = timedelta(days=1)  # an overdue notice or digest this late is not sent any more
 SHOWN_ROUNDS = 10  # rounds listed, each with its button, in one reminder
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 
 
-def outbox_payload(
+def outbox_message(
     text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), title: str = ""
-) -> dict[str, Any]:
-    """What the outbox sends, as the sender reads it today. Every scheduled message is built
-    here, so moving to a typed outbox message is this one change."""
-    return {
-        "text": text,
-        "buttons": [[{"text": t, "callback_data": d} for t, d in row] for row in buttons if row],
-        "document": None,
-        "title": title,
-    }
+) -> OutgoingMessage:
+    """What the outbox sends (storage/outgoing.py). Every scheduled message is built here."""
+    return OutgoingMessage(
+        text,
+        keyboard(
+            [Button(label_text, callback_data=data) for label_text, data in row] for row in buttons
+        ),
+        title=title,
+    )
 
 
 @dataclass(frozen=True)
@@ -335,7 +337,7 @@ class ReminderTexts:
             found = self._more[count] = render("reminder_more", count=count)
         return found
 
-    def payload(self, items: Sequence[Owed], more: int = 0) -> dict[str, Any]:
+    def payload(self, items: Sequence[Owed], more: int = 0) -> OutgoingMessage:
         """A reminder listing these rounds (soonest deadline first), as many as fit, each with
         a button that opens the report (the /baocao entry for that round, resuming a draft);
         `more` rounds owed besides are counted, not listed."""
@@ -349,29 +351,29 @@ class ReminderTexts:
                 break
             shown -= 1
         buttons = [[self.button(item)] for item in items[:shown]]
-        return outbox_payload(text, buttons, title="nhắc hạn")
+        return outbox_message(text, buttons, title="nhắc hạn")
 
 
 def reminder_payload(
     items: Sequence[Owed], manual_by: dict[str, str] | None = None
-) -> dict[str, Any]:
+) -> OutgoingMessage:
     """One reminder on its own (see ReminderTexts)."""
     return ReminderTexts(manual_by).payload(items)
 
 
-def overdue_payload(item: Owed) -> dict[str, Any]:
+def overdue_payload(item: Owed) -> OutgoingMessage:
     text = render("overdue", item=item)
-    return outbox_payload(text, [[(label("reminder_open", item=item), f"rpt:{item.round_id}")]])
+    return outbox_message(text, [[(label("reminder_open", item=item), f"rpt:{item.round_id}")]])
 
 
-def staff_payload(item: Owed, unit_name: str, entries: Sequence[Expected]) -> dict[str, Any]:
+def staff_payload(item: Owed, unit_name: str, entries: Sequence[Expected]) -> OutgoingMessage:
     text = _most_that_fit(
         len(entries),
         lambda n: render(
             "overdue_staff", item=item, unit_name=unit_name, entries=entries, shown=n
         ),
     )
-    return outbox_payload(text, title="quá hạn")
+    return outbox_message(text, title="quá hạn")
 
 
 # ---- reminders and overdue notices ----------------------------------------------------
@@ -448,7 +450,7 @@ class RoundSchedule:
         slot = day_slot(book.today)
         texts = ReminderTexts()
         items: dict[tuple[int, str | None, bool], Owed] = {}
-        payloads: dict[tuple[Any, ...], dict[str, Any]] = {}  # equal messages: one object
+        payloads: dict[tuple[Any, ...], OutgoingMessage] = {}  # equal messages: one object
         sent_back = {item.id: book.reports_of(item).returned for item in open_rounds}
         for person_id in sorted(owes):
             person = book.people[person_id]
@@ -502,7 +504,7 @@ class RoundSchedule:
     def _overdue(self, book: Book, item: OpenRound, after: datetime, now: datetime) -> Plan:
         plan = Plan()
         slot = overdue_key(item.deadline)
-        cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        cache: dict[tuple[Any, ...], OutgoingMessage] = {}
         for person_id in sorted(book.owed(item)):
             person = book.people[person_id]
             if person.telegram_id is None or not self._fresh(book, item, person.unit_id, after,
@@ -756,7 +758,7 @@ def _round_digest(
 def digest_payload(
     campaign: CampaignRow, issuer: str | None, rounds: Sequence[RoundDigest], now: datetime,
     since: date | None, today: date, timezone: ZoneInfo,
-) -> dict[str, Any]:  # fmt: skip
+) -> OutgoingMessage:  # fmt: skip
     """The digest, listing as many missing units per round as fit in one message."""
     local_since = since
     yesterday = today - timedelta(days=1)
@@ -768,7 +770,7 @@ def digest_payload(
             since=local_since, yesterday=yesterday, today=today, shown=shown,
         )  # fmt: skip
 
-    return outbox_payload(_most_that_fit(most, text), title="tổng hợp")
+    return outbox_message(_most_that_fit(most, text), title="tổng hợp")
 
 
 def default_sources(config: Config) -> list[Any]:
@@ -819,7 +821,7 @@ def manual_plan(
     recorded so a second one within the hour is refused (storage.schedule.commit_manual)."""
     plan = Plan()
     stamp = now.isoformat()
-    cache: dict[tuple[str | None, bool], dict[str, Any]] = {}
+    cache: dict[tuple[str | None, bool], OutgoingMessage] = {}
     for person in owing.recipients:
         if person.telegram_id is None:
             continue

@@ -33,21 +33,19 @@ from telegram.ext import (
 
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
-    pressed,
-    pressed_id,
     require_role,
     reschedule,
-    save_flow,
     say,
     stay,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length, parse_date, parse_period
-from messages import label, render
+from messages import label
 from storage.absences import (
     REASONS,
     absences_in,
@@ -63,8 +61,6 @@ from storage.absences import (
 from storage.access import scope_unit_ids
 from storage.models import Actor
 
-ABSENCE_FLOW = "vangmat"
-DAY_OFF_FLOW = "ngaynghi"
 SHOWN = 20  # absences or days off listed, each with its cancel button
 FOUND = 10  # people offered as buttons after a search
 STAFF_BUTTONS = 24  # a principal's staff offered as buttons at once
@@ -101,6 +97,10 @@ class DayOffDraft:
     name: str = ""
 
 
+ABSENCE: Flow[AbsenceDraft] = Flow("vangmat", AbsenceDraft, command="vangmat")
+DAY_OFF: Flow[DayOffDraft] = Flow("ngaynghi", DayOffDraft, command="ngaynghi")
+
+
 def _rows(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows if row]
@@ -115,9 +115,7 @@ async def _scope(update: Update, context: BotContext) -> tuple[Actor, set[int] |
     """An office or a principal, and the units they may mark absences in."""
     actor = await current_actor(update, context)
     if actor is None or actor.role not in ("office", "principal"):
-        query = update.callback_query
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+        await alert(update, "not_allowed_short")
         return None
     return actor, await scope_unit_ids(context.db, actor)
 
@@ -139,7 +137,7 @@ async def list_absences(update: Update, context: BotContext) -> None:
 
 async def remove_absence(update: Update, context: BotContext) -> None:
     found = await _scope(update, context)
-    absence = await get_absence(context.db, pressed_id(update, "vm:x:"))
+    absence = await get_absence(context.db, button_of(context).id)
     if found is None:
         return
     actor, scope = found
@@ -158,7 +156,7 @@ async def ask_person(update: Update, context: BotContext) -> Step | int:
     if found is None:
         return ConversationHandler.END
     actor, _ = found
-    await save_flow(update, context, ABSENCE_FLOW, AbsenceDraft())
+    await ABSENCE.save(update, context, AbsenceDraft())
     staff: list[tuple[str, str]] = []
     if actor.role == "principal" and actor.person is not None:
         ranked = await people_matching(context.db, {actor.person.unit_id}, "")
@@ -191,25 +189,27 @@ async def on_person(update: Update, context: BotContext) -> Step | int:
     if found is None:
         return ConversationHandler.END
     _, scope = found
-    person_id = pressed_id(update, "vm:p:")
+    person_id = button_of(context).id
     people = [p for p in await people_matching(context.db, scope, "") if p[0] == person_id]
     if not people:
         await say(update, "not_allowed_short")
         return Step.PERSON
     _, full_name, unit_name = people[0]
-    await save_flow(update, context, ABSENCE_FLOW, AbsenceDraft(person_id, full_name, unit_name))
+    await ABSENCE.save(update, context, AbsenceDraft(person_id, full_name, unit_name))
     rows = [[(label("absence_reason", reason=r), f"vm:r:{r}")] for r in REASONS]
     await say(update, "absence_ask_reason", _rows(*rows), name=full_name, unit=unit_name)
     return Step.REASON
 
 
 async def on_reason(update: Update, context: BotContext) -> Step | int:
-    draft = AbsenceDraft(**await load_flow(update, context, ABSENCE_FLOW))
-    reason = pressed(update).removeprefix("vm:r:")
+    draft = await ABSENCE.load(update, context)
+    if draft is None:
+        return await ABSENCE.lost(update, context)
+    reason = button_of(context).word()
     if reason not in REASONS or not draft.person_id:
         return Step.REASON
     draft.reason = reason
-    await save_flow(update, context, ABSENCE_FLOW, draft)
+    await ABSENCE.save(update, context, draft)
     if reason == "other":
         await say(update, "absence_ask_note")
         return Step.NOTE
@@ -218,41 +218,44 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
 
 
 async def on_note(update: Update, context: BotContext) -> Step | int:
-    draft = AbsenceDraft(**await load_flow(update, context, ABSENCE_FLOW))
+    draft = await ABSENCE.load(update, context)
+    if draft is None:
+        return await ABSENCE.lost(update, context)
     try:
         draft.note = check_length(incoming(update).text or "", 2, 200)
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.NOTE
-    await save_flow(update, context, ABSENCE_FLOW, draft)
+        return await refuse(update, context, error, Step.NOTE)
+    await ABSENCE.save(update, context, draft)
     await say(update, "absence_ask_from", now=context.clock.now())
     return Step.FROM
 
 
 async def on_from(update: Update, context: BotContext) -> Step | int:
-    draft = AbsenceDraft(**await load_flow(update, context, ABSENCE_FLOW))
+    draft = await ABSENCE.load(update, context)
+    if draft is None:
+        return await ABSENCE.lost(update, context)
     try:
         day = parse_date(incoming(update).text or "")
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.FROM
+        return await refuse(update, context, error, Step.FROM)
     draft.date_from = day.isoformat()
-    await save_flow(update, context, ABSENCE_FLOW, draft)
+    await ABSENCE.save(update, context, draft)
     await say(update, "absence_ask_to", start=day, now=context.clock.now())
     return Step.TO
 
 
 async def on_to(update: Update, context: BotContext) -> Step | int:
-    draft = AbsenceDraft(**await load_flow(update, context, ABSENCE_FLOW))
+    draft = await ABSENCE.load(update, context)
+    if draft is None:
+        return await ABSENCE.lost(update, context)
     start = date.fromisoformat(draft.date_from)
     try:
         end = parse_date(incoming(update).text or "")
         _check_range(start, end, MAX_ABSENCE_DAYS)
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.TO
+        return await refuse(update, context, error, Step.TO)
     draft.date_to = end.isoformat()
-    await save_flow(update, context, ABSENCE_FLOW, draft)
+    await ABSENCE.save(update, context, draft)
     keyboard = _rows([(label("save"), "vm:ok"), (label("cancel"), "vm:no")])
     await say(update, "absence_confirm", keyboard, draft=draft, start=start, end=end)
     return Step.CONFIRM
@@ -267,8 +270,10 @@ def _check_range(start: date, end: date, limit: int) -> None:
 
 async def save_absence(update: Update, context: BotContext) -> int:
     found = await _scope(update, context)
-    draft = AbsenceDraft(**await load_flow(update, context, ABSENCE_FLOW))
-    await drop_flow(update, context, ABSENCE_FLOW)
+    draft = await ABSENCE.load(update, context)
+    if draft is None:
+        return await ABSENCE.lost(update, context)
+    await ABSENCE.drop(update, context)
     if found is None or not draft.person_id or not draft.date_to:
         return ConversationHandler.END
     actor, scope = found
@@ -286,7 +291,7 @@ async def save_absence(update: Update, context: BotContext) -> int:
 
 
 async def cancel_absence_flow(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, ABSENCE_FLOW)
+    await ABSENCE.drop(update, context)
     await say(update, "absence_flow_cancelled")
     return ConversationHandler.END
 
@@ -297,9 +302,7 @@ async def cancel_absence_flow(update: Update, context: BotContext) -> int:
 async def _office(update: Update, context: BotContext) -> tuple[Actor, set[int] | None] | None:
     actor = await current_actor(update, context)
     if actor is None or actor.role != "office":
-        query = update.callback_query
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+        await alert(update, "not_allowed_short")
         return None
     return actor, await scope_unit_ids(context.db, actor)
 
@@ -341,7 +344,7 @@ async def _ancestors(context: BotContext, unit_id: int) -> set[int]:
 
 async def remove_day_off(update: Update, context: BotContext) -> None:
     found = await _office(update, context)
-    day_off = await get_day_off(context.db, pressed_id(update, "dn:x:"))
+    day_off = await get_day_off(context.db, button_of(context).id)
     if found is None:
         return
     _, scope = found
@@ -359,7 +362,7 @@ async def remove_day_off(update: Update, context: BotContext) -> None:
 async def ask_dates(update: Update, context: BotContext) -> Step | int:
     if await _office(update, context) is None:
         return ConversationHandler.END
-    await save_flow(update, context, DAY_OFF_FLOW, DayOffDraft())
+    await DAY_OFF.save(update, context, DayOffDraft())
     await say(update, "day_off_ask_dates", now=context.clock.now())
     return Step.DATES
 
@@ -373,21 +376,21 @@ async def on_dates(update: Update, context: BotContext) -> Step | int:
             start = end = parse_date(text)
         _check_range(start, end, MAX_DAYS_OFF)
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.DATES
-    await save_flow(update, context, DAY_OFF_FLOW, DayOffDraft(start.isoformat(), end.isoformat()))
+        return await refuse(update, context, error, Step.DATES)
+    await DAY_OFF.save(update, context, DayOffDraft(start.isoformat(), end.isoformat()))
     await say(update, "day_off_ask_name", start=start, end=end)
     return Step.NAME
 
 
 async def on_day_off_name(update: Update, context: BotContext) -> Step | int:
-    draft = DayOffDraft(**await load_flow(update, context, DAY_OFF_FLOW))
+    draft = await DAY_OFF.load(update, context)
+    if draft is None:
+        return await DAY_OFF.lost(update, context)
     try:
         draft.name = check_length(incoming(update).text or "", 2, 100)
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.NAME
-    await save_flow(update, context, DAY_OFF_FLOW, draft)
+        return await refuse(update, context, error, Step.NAME)
+    await DAY_OFF.save(update, context, draft)
     keyboard = _rows([(label("save"), "dn:ok"), (label("cancel"), "dn:no")])
     start, end = date.fromisoformat(draft.date_from), date.fromisoformat(draft.date_to)
     await say(update, "day_off_confirm", keyboard, name=draft.name, start=start, end=end)
@@ -396,8 +399,10 @@ async def on_day_off_name(update: Update, context: BotContext) -> Step | int:
 
 async def save_day_off(update: Update, context: BotContext) -> int:
     found = await _office(update, context)
-    draft = DayOffDraft(**await load_flow(update, context, DAY_OFF_FLOW))
-    await drop_flow(update, context, DAY_OFF_FLOW)
+    draft = await DAY_OFF.load(update, context)
+    if draft is None:
+        return await DAY_OFF.lost(update, context)
+    await DAY_OFF.drop(update, context)
     if found is None or not draft.name:
         return ConversationHandler.END
     actor, _ = found
@@ -413,7 +418,7 @@ async def save_day_off(update: Update, context: BotContext) -> int:
 
 
 async def cancel_day_off_flow(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, DAY_OFF_FLOW)
+    await DAY_OFF.drop(update, context)
     await say(update, "day_off_flow_cancelled")
     return ConversationHandler.END
 
@@ -422,12 +427,12 @@ def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
     text = filters.TEXT & ~filters.COMMAND
     return [
         flow_conversation(
-            ABSENCE_FLOW,
+            ABSENCE.name,
             [CallbackQueryHandler(ask_person, pattern=r"^vm:add$")],
             {
                 Step.PERSON: [
                     MessageHandler(text, on_name),
-                    CallbackQueryHandler(on_person, pattern=r"^vm:p:\d{1,12}$"),
+                    CallbackQueryHandler(on_person, pattern=r"^vm:p:\d+$"),
                     MessageHandler(~filters.COMMAND, stay(Step.PERSON, "launch_expect_text")),
                 ],
                 Step.REASON: [
@@ -455,7 +460,7 @@ def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
             cancel_absence_flow,
         ),
         flow_conversation(
-            DAY_OFF_FLOW,
+            DAY_OFF.name,
             [CallbackQueryHandler(ask_dates, pattern=r"^dn:add$")],
             {
                 Step.DATES: [
@@ -480,7 +485,7 @@ def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("vangmat", list_absences, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(remove_absence, pattern=r"^vm:x:\d{1,12}$"),
+        CallbackQueryHandler(remove_absence, pattern=r"^vm:x:\d+$"),
         CommandHandler("ngaynghi", list_days_off, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(remove_day_off, pattern=r"^dn:x:\d{1,12}$"),
+        CallbackQueryHandler(remove_day_off, pattern=r"^dn:x:\d+$"),
     ]

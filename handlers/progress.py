@@ -17,7 +17,16 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
+from handlers.common import (
+    BotContext,
+    alert,
+    button_of,
+    current_actor,
+    reply,
+    require_role,
+    say,
+)
+from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
 from handlers.round_deadline import deadline_button
 from messages import label, render
@@ -26,7 +35,6 @@ from storage.campaigns import (
     Audience,
     Campaign,
     campaign_audience,
-    campaign_visible,
     campaigns_visible,
     delivery_by_unit,
     get_campaign,
@@ -35,6 +43,7 @@ from storage.campaigns import (
 from storage.models import Actor
 from storage.reports import get_round, tasks_for
 from storage.round_progress import round_progress
+from storage.visibility import may_see_round
 
 SHOWN_CAMPAIGNS = 5
 SHOWN_UNITS = 30
@@ -66,6 +75,7 @@ async def show_progress(update: Update, context: BotContext) -> None:
         await _rounds(update, context, actor, campaign, audience, scope)
     if not shown:
         await reply(update, "progress_none")
+    await show_nomination_progress(update, context, actor, scope)
 
 
 async def _rounds(
@@ -116,19 +126,15 @@ async def show_missing(update: Update, context: BotContext) -> None:
     """The «Ai chưa nộp» button under a round: by unit and given name, who has not answered
     and who has not registered, within the presser's scope. Nothing is read about the round
     before the presser is known to be entitled to it; anyone else gets an alert."""
-    query = update.callback_query
+    round_id = button_of(context).id
     actor = await current_actor(update, context)
-    info = await get_round(context.db, pressed_id(update, "rn:"))
-    scope = await scope_unit_ids(context.db, actor) if actor is not None else set()
-    if (
-        actor is None
-        or actor.role not in ("office", "principal")
-        or info is None
-        or not await campaign_visible(context.db, info.campaign_id, scope)
-    ):
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+    if actor is None or not await may_see_round(context.db, actor, round_id):
+        await alert(update, "not_allowed_short")
         return
+    info = await get_round(context.db, round_id)
+    if info is None:
+        return
+    scope = await scope_unit_ids(context.db, actor)
     campaign = await get_campaign(context.db, info.campaign_id)
     if campaign is None:
         return

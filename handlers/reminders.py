@@ -21,21 +21,23 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.reminders import MANUAL_INTERVAL, Owing, manual_plan, owing_of
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
-    pressed_id,
     require_role,
     say,
     wake_sender,
 )
 from messages import label, render
 from storage.access import scope_unit_ids
-from storage.campaigns import Campaign, campaign_audience, campaign_visible, campaigns_visible
+from storage.campaigns import Campaign, campaign_audience, campaigns_visible
 from storage.campaigns import get_campaign as load_campaign
 from storage.models import Actor
 from storage.reports import RoundInfo, get_round
 from storage.round_progress import round_progress
 from storage.schedule import commit_manual, last_manual
 from storage.unit_tree import unit_name
+from storage.visibility import may_see_campaign, may_see_round
 
 SHOWN_CAMPAIGNS = 8
 
@@ -45,9 +47,7 @@ def _office(actor: Actor | None) -> bool:
 
 
 async def _refuse(update: Update) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(render("not_allowed_short"), show_alert=True)
+    await alert(update, "not_allowed_short")
 
 
 @require_role("office")
@@ -71,15 +71,18 @@ async def start(update: Update, context: BotContext) -> None:
 async def _campaign(update: Update, context: BotContext, campaign_id: int) -> Campaign | None:
     """The campaign, if the presser is an office that may see it (else an alert)."""
     actor = await current_actor(update, context)
-    scope = await scope_unit_ids(context.db, actor) if actor else set()
-    if not _office(actor) or not await campaign_visible(context.db, campaign_id, scope):
+    if (
+        actor is None
+        or not _office(actor)
+        or not await may_see_campaign(context.db, actor, campaign_id)
+    ):
         await _refuse(update)
         return None
     return await load_campaign(context.db, campaign_id)
 
 
 async def pick_round(update: Update, context: BotContext) -> None:
-    campaign = await _campaign(update, context, pressed_id(update, "nn:c:"))
+    campaign = await _campaign(update, context, button_of(context).id)
     if campaign is None:
         return
     rows = [
@@ -93,14 +96,17 @@ async def pick_round(update: Update, context: BotContext) -> None:
     await say(update, "remind_pick_round", InlineKeyboardMarkup(rows), campaign=campaign)
 
 
-async def _round(
-    update: Update, context: BotContext, prefix: str
-) -> tuple[Actor, RoundInfo, Owing] | None:
-    """The round a button names, with who owes it in the presser's scope."""
-    info = await get_round(context.db, pressed_id(update, prefix))
-    campaign = await _campaign(update, context, info.campaign_id) if info else None
+async def _round(update: Update, context: BotContext) -> tuple[Actor, RoundInfo, Owing] | None:
+    """The round a button names, with who owes it in the presser's scope. Nothing about the
+    round is read before the presser is known to be entitled to see it."""
+    round_id = button_of(context).id
     actor = await current_actor(update, context)
-    if info is None or campaign is None or actor is None:
+    if actor is None or not _office(actor) or not await may_see_round(context.db, actor, round_id):
+        await _refuse(update)
+        return None
+    info = await get_round(context.db, round_id)
+    campaign = await load_campaign(context.db, info.campaign_id) if info else None
+    if info is None or campaign is None:
         return None
     scope = await scope_unit_ids(context.db, actor)
     audience = await campaign_audience(context.db, campaign.spec)
@@ -110,7 +116,7 @@ async def _round(
 
 
 async def preview(update: Update, context: BotContext) -> None:
-    found = await _round(update, context, "nn:r:")
+    found = await _round(update, context)
     if found is None:
         return
     _, info, owing = found
@@ -137,7 +143,7 @@ async def preview(update: Update, context: BotContext) -> None:
 
 
 async def send(update: Update, context: BotContext) -> None:
-    found = await _round(update, context, "nn:s:")
+    found = await _round(update, context)
     if found is None:
         return
     actor, info, owing = found
@@ -176,8 +182,8 @@ async def cancel(update: Update, context: BotContext) -> None:
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("nhacnho", start, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(pick_round, pattern=r"^nn:c:\d{1,12}$"),
-        CallbackQueryHandler(preview, pattern=r"^nn:r:\d{1,12}$"),
-        CallbackQueryHandler(send, pattern=r"^nn:s:\d{1,12}$"),
+        CallbackQueryHandler(pick_round, pattern=r"^nn:c:\d+$"),
+        CallbackQueryHandler(preview, pattern=r"^nn:r:\d+$"),
+        CallbackQueryHandler(send, pattern=r"^nn:s:\d+$"),
         CallbackQueryHandler(cancel, pattern=r"^nn:x$"),
     ]

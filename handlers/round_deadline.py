@@ -21,25 +21,23 @@ from telegram.ext import (
 
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
-    pressed_id,
     reschedule,
-    save_flow,
     say,
     stay,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, parse_deadline
-from messages import label, render
+from messages import label
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
 from storage.reports import RoundInfo, get_round
 from storage.schedule import move_deadline
-
-FLOW = "doihan"
+from storage.visibility import may_see_round
 
 
 class Step(StrEnum):
@@ -53,61 +51,71 @@ class DeadlineDraft:
     deadline: str = ""  # the new deadline, ISO
 
 
+FLOW: Flow[DeadlineDraft] = Flow("doihan", DeadlineDraft)
+
+
 def deadline_button(round_id: int) -> InlineKeyboardButton:
     """Under a round's progress, next to «🔒 Đóng đợt»."""
     return InlineKeyboardButton(label("move_deadline"), callback_data=f"rd:{round_id}")
 
 
 async def _manageable(update: Update, context: BotContext, round_id: int) -> RoundInfo | None:
-    """The round, if the sender may move its deadline (as for closing it), else an alert."""
+    """The round, if the sender may move its deadline (as for closing it), else an alert.
+    Nothing about the round is read before the sender is known to be entitled to see it."""
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see_round(context.db, actor, round_id):
+        await _refuse(update)
+        return None
     info = await get_round(context.db, round_id)
     campaign = await get_campaign(context.db, info.campaign_id) if info else None
-    actor = await current_actor(update, context)
     if (
         info is None
         or campaign is None
-        or actor is None
         or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     ):
-        query = update.callback_query
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
-        else:
-            await say(update, "not_allowed_short")
+        await _refuse(update)
         return None
     return info
 
 
+async def _refuse(update: Update) -> None:
+    if update.callback_query is not None:
+        await alert(update, "not_allowed_short")
+    else:
+        await say(update, "not_allowed_short")
+
+
 async def ask(update: Update, context: BotContext) -> Step | int:
-    info = await _manageable(update, context, pressed_id(update, "rd:"))
+    info = await _manageable(update, context, button_of(context).id)
     if info is None:
         return ConversationHandler.END
     if info.closed:
         await say(update, "round_already_closed", round=info)
         return ConversationHandler.END
-    await save_flow(update, context, FLOW, DeadlineDraft(info.id))
+    await FLOW.save(update, context, DeadlineDraft(info.id))
     await say(update, "deadline_ask", round=info, now=context.clock.now())
     return Step.TYPE
 
 
 async def on_text(update: Update, context: BotContext) -> Step | int:
-    draft = DeadlineDraft(**await load_flow(update, context, FLOW))
+    draft = await FLOW.load(update, context)
+    if draft is None:
+        return await FLOW.lost(update, context)
     info = await _manageable(update, context, draft.round_id)
     if info is None:
-        await drop_flow(update, context, FLOW)
+        await FLOW.drop(update, context)
         return ConversationHandler.END
     try:
         deadline = parse_deadline(
             incoming(update).text or "", context.config.timezone, context.clock.now()
         )
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.TYPE
+        return await refuse(update, context, error, Step.TYPE)
     if deadline == info.deadline:
         await say(update, "deadline_same", round=info)
         return Step.TYPE
     draft.deadline = deadline.isoformat()
-    await save_flow(update, context, FLOW, draft)
+    await FLOW.save(update, context, draft)
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(label("move_deadline_confirm"), callback_data="rdy"),
           InlineKeyboardButton(label("cancel"), callback_data="rdn")]]
@@ -117,10 +125,12 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
 
 
 async def confirm(update: Update, context: BotContext) -> int:
-    draft = DeadlineDraft(**await load_flow(update, context, FLOW))
-    await drop_flow(update, context, FLOW)
+    draft = await FLOW.load(update, context)
+    if draft is None or not draft.deadline:
+        return await FLOW.lost(update, context)
+    await FLOW.drop(update, context)
     info = await _manageable(update, context, draft.round_id)
-    if info is None or not draft.deadline:
+    if info is None:
         return ConversationHandler.END
     deadline = datetime.fromisoformat(draft.deadline)
     old = await move_deadline(context.db, info.id, deadline)
@@ -135,16 +145,14 @@ async def expect_deadline(update: Update, context: BotContext) -> Step:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, FLOW)
-    await say(update, "deadline_cancelled")
-    return ConversationHandler.END
+    return await FLOW.cancel(update, context, "deadline_cancelled")
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         flow_conversation(
-            FLOW,
-            [CallbackQueryHandler(ask, pattern=r"^rd:\d{1,12}$")],
+            FLOW.name,
+            [CallbackQueryHandler(ask, pattern=r"^rd:\d+$")],
             {
                 Step.TYPE: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),

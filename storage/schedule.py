@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import islice
-from typing import Any
 
 from storage.absences import DayOff, read_days_off
 from storage.db import Database
 from storage.models import Person
 from storage.outbox import enqueue_broadcast
+from storage.outgoing import OutgoingMessage
 from storage.people import person_from_row
 
 
@@ -45,7 +45,7 @@ class Delivery:
 
     person_id: int
     chat_id: int
-    payload: dict[str, Any]
+    message: OutgoingMessage
     marks: tuple[Mark, ...]
 
 
@@ -131,15 +131,16 @@ def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
 
 
 def _enqueue(conn: sqlite3.Connection, deliveries: Sequence[Delivery], now: datetime) -> int:
-    """One broadcast: the payload most of them share, and their own for the others. Sources
-    give equal messages one payload object, so payloads are told apart by identity."""
-    common, _ = Counter(id(d.payload) for d in deliveries).most_common(1)[0]
-    shared = next(d.payload for d in deliveries if id(d.payload) == common)
-    own = {d.person_id: d.payload for d in deliveries if id(d.payload) != common}
+    """One broadcast: the message most of them share, and their own for the others. Sources
+    give equal messages one object, so messages are told apart by identity (comparing
+    thousands of texts would cost more than it saves)."""
+    common, _ = Counter(id(d.message) for d in deliveries).most_common(1)[0]
+    shared = next(d.message for d in deliveries if id(d.message) == common)
+    own = {d.person_id: d.message for d in deliveries if id(d.message) != common}
     return enqueue_broadcast(
-        conn, kind="reminder", campaign_id=None, payload=shared, created_by=None,
+        conn, kind="reminder", campaign_id=None, message=shared, created_by=None,
         progress_chat_id=None, progress_message_id=None,
-        recipients=[(d.person_id, d.chat_id) for d in deliveries], now=now, row_payloads=own,
+        recipients=[(d.person_id, d.chat_id) for d in deliveries], now=now, row_messages=own,
     )  # fmt: skip
 
 

@@ -32,6 +32,8 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
         "start",
         "help",
         "baocao",
+        "dienhinh",
+        "hoso",
         "tiendo",
         "vangmat",  # a principal marks their staff absent
         "huy",

@@ -1,4 +1,5 @@
--- Reminders, overdue notices, digests, absences and days off (issue 12).
+-- Reminders, overdue notices, digests, absences and days off (issue 12; written as 005, renumbered
+-- after main's 005–007 at the merge).
 
 -- A round's own reminder offsets, in seconds before the deadline, comma-separated
 -- ("604800,259200,86400,0"); NULL: REMINDER_OFFSETS.
