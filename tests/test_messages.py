@@ -9,7 +9,10 @@ import jinja2
 import pytest
 
 from bot.errors import Sender
+from bot.reminder_times import TimeLeft
+from bot.reminders import Owed, Owing, RoundDigest
 from formats.forms import FormIssue, Question, QuestionType, builtin_form
+from handlers.absences import AbsenceDraft
 from handlers.announce import AnnouncementDraft
 from handlers.nominate import NominationDraft
 from messages import (
@@ -21,6 +24,7 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.absences import Absence, DayOff
 from storage.access import OfficeContact
 from storage.campaigns import (
     Audience,
@@ -102,7 +106,110 @@ TASK = Task(ROUND_INFO, SUBMISSION)
 ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
 EVIDENCE = Evidence(1, "file-1", "<Lan & Hoa>.pdf", "application/pdf", 10, None, "document")
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
+OWED = Owed(1, "Sơ kết <1>", "unit", DEADLINE, "Kế hoạch <1>", "Sở <GD>", "Trường <A>", True,
+            TimeLeft(3, 70, False, DEADLINE))  # fmt: skip
+OWING = Owing((PERSON, PERSON), 2, 3, 1)
+ABSENCE = Absence(1, 1, "<Lan & Hoa>", 1, "Trường <A>", "other", "Học <lớp>", date(2024, 1, 2),
+                  date(2024, 1, 9))  # fmt: skip
+DAY_OFF = DayOff(1, 1, "Phòng <GD>", "Tết <Giáp Thìn>", date(2024, 2, 8), date(2024, 2, 14))
+ABSENCE_DRAFT = AbsenceDraft(1, "<Lan & Hoa>", "Trường <A>", "other", "Học <lớp>")
 SAMPLES: dict[str, dict[str, Any]] = {
+    "deadline_ask": {"round": ROUND_INFO, "now": DEADLINE},
+    "deadline_same": {"round": ROUND_INFO},
+    "deadline_confirm": {"round": ROUND_INFO, "deadline": DEADLINE},
+    "deadline_moved": {"round": ROUND_INFO, "old": DEADLINE, "deadline": DEADLINE},
+    "remind_pick_round": {"campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS)},
+    "remind_preview": {
+        "round": ROUND_INFO,
+        "owing": OWING,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
+        "now": DEADLINE,
+    },
+    "remind_nobody": {
+        "round": ROUND_INFO,
+        "owing": OWING,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>"},
+        "now": DEADLINE,
+    },
+    "remind_sent": {"round": ROUND_INFO, "people": 1240, "units": 12},
+    "remind_refused": {
+        "round": ROUND_INFO,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
+        "again": DEADLINE,
+    },
+    "absence_list": {"absences": [ABSENCE, ABSENCE], "shown": 1},
+    "absence_removed": {"absence": ABSENCE},
+    "absence_not_found": {"query": "<Lan & Hoa>"},
+    "absence_found": {"query": "<Lan & Hoa>", "count": 12, "shown": 10},
+    "absence_ask_reason": {"name": "<Lan & Hoa>", "unit": "Trường <A>"},
+    "absence_ask_from": {"now": DEADLINE},
+    "absence_ask_to": {"start": date(2024, 1, 2), "now": DEADLINE},
+    "absence_confirm": {
+        "draft": ABSENCE_DRAFT,
+        "start": date(2024, 1, 2),
+        "end": date(2024, 1, 9),
+    },
+    "absence_saved": {"draft": ABSENCE_DRAFT, "start": date(2024, 1, 2), "end": date(2024, 1, 9)},
+    "absence_ask_person": {"staff": True},
+    "input_range_too_long": {"limit": 366},
+    "day_off_list": {"days_off": [DAY_OFF, DAY_OFF], "shown": 1},
+    "day_off_ask_dates": {"now": DEADLINE},
+    "day_off_ask_name": {"start": date(2024, 2, 8), "end": date(2024, 2, 14)},
+    "day_off_confirm": {
+        "name": "Tết <Giáp Thìn>",
+        "start": date(2024, 2, 8),
+        "end": date(2024, 2, 14),
+    },
+    "day_off_saved": {
+        "name": "Tết <Giáp Thìn>",
+        "start": date(2024, 2, 8),
+        "end": date(2024, 2, 14),
+        "unit": "Phòng <GD>",
+    },
+    "day_off_removed": {"day_off": DAY_OFF},
+    "reminder_header": {"manual_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"}},
+    "reminder_item": {"item": OWED},
+    "reminder_more": {"count": 3},
+    "overdue": {"item": OWED},
+    "overdue_staff": {
+        "item": OWED,
+        "unit_name": "Trường <A>",
+        "entries": [
+            Expected(1, "Trường <A>", "<Lan & Hoa>", State.UNREGISTERED),
+            Expected(1, "Trường <A>", "B", State.RETURNED),
+            Expected(1, "Trường <A>", "C", State.NOT_ANSWERED),
+        ],
+        "shown": 2,
+    },
+    "digest": {
+        "title": "Kế hoạch <1>",
+        "issuer": "Sở <GD>",
+        "rounds": [
+            RoundDigest(
+                "Sơ kết <1>",
+                "unit",
+                DEADLINE,
+                True,
+                40,
+                30,
+                2,
+                1,
+                12,
+                (("Trường <A>", 1), ("Trường B", 1)),
+                ("Trường <C>",),
+                True,
+            ),
+            RoundDigest("Tổng kết", "person", DEADLINE, False, 400, 0, 0, 0, 0, (), ()),
+        ],
+        "now": DEADLINE,
+        "since": date(2024, 1, 20),
+        "yesterday": date(2024, 1, 24),
+        "today": date(2024, 1, 25),
+        "shown": 1,
+    },
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
     "report_round_closed": {"round": ROUND_INFO},
     "report_returned_reason": {"submission": SUBMISSION, "round": ROUND_INFO},

@@ -35,6 +35,7 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
         "dienhinh",
         "hoso",
         "tiendo",
+        "vangmat",  # a principal marks their staff absent
         "huy",
     ]
     person = await person_by_phone(bot.db, "0912000001")
