@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("phatdong", ("office",)),
     Command("thongbao", ("office",)),
     Command("danhsach", ("office",)),
+    Command("xuat", ("office", "principal")),
     Command("huy", ROLES),
 )
 

@@ -1,0 +1,1 @@
+"""File formats the bot reads and writes, independent of Telegram and of the database."""

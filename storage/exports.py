@@ -1,0 +1,410 @@
+"""What the office's results are made of: the workbook's data (formats/workbook.py), the
+compiled report draft's (formats/report_docx.py) and the progress chart's (formats/charts.py).
+
+Reading and shaping are split so the bot's event loop and its database thread each do only
+the cheap part. `read_*` (async) fetch raw rows through the bot's one connection, one snapshot
+each, with no JSON parsing or sorting of thousands of names inside the database thread; the
+matching `assemble_*` (plain functions of that raw data) parse, sort and type everything, and
+run in the same worker thread as the file's builder. Counts come from
+storage/round_progress.py, the very counts /tiendo shows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from formats.charts import ChartData, ChartUnit
+from formats.report_docx import ReviewAnswer, ReviewReport
+from formats.workbook import (
+    AnswerRow,
+    Column,
+    DeliveryRow,
+    ExportData,
+    RoundExport,
+    UnitStatus,
+)
+from storage.campaigns import Audience, Campaign, Round, campaign_audience, get_campaign
+from storage.db import Database
+from storage.forms import Form, builtin_form
+from storage.models import Person
+from storage.ordering import UnitOrder, read_unit_order
+from storage.round_progress import RoundProgress, UnitAnswers, round_progress
+from storage.text import name_order_key
+
+REVIEW_FORM = "review"
+
+
+def round_form(item: Round) -> Form:
+    """The form a round asks, worded for its kind (as the report flow asks it)."""
+    form = Form.from_json(item.form_json) if item.form_json else builtin_form(item.form)
+    return form.for_kind(item.kind)
+
+
+def is_review(item: Round) -> bool:
+    """Does the round use the built-in mid-term/final review form (a compiled draft exists)?"""
+    return item.form == REVIEW_FORM and not item.form_json
+
+
+# --- raw data --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSource:
+    campaign: Campaign
+    round: Round
+    progress: RoundProgress
+    # (unit id, unit name, author, status, answers JSON, submitted at, late, return reason)
+    answers: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class CampaignSource:
+    campaign: Campaign
+    audience: Audience
+    # person id -> (status, error) of the campaign message, the best outcome of its copies
+    outbox: dict[int, tuple[str, str]]
+    acknowledged: dict[int, str]  # person id -> when, ISO
+    others: list[Person]  # recipients no longer in the audience (moved, left the roster)
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    scope: set[int] | None
+    rounds: list[RoundSource]
+    campaigns: list[CampaignSource]
+    evidence_names: dict[int, str]
+    order: UnitOrder
+
+
+_DELIVERY_RANK = {"sent": 0, "sending": 1, "pending": 1, "failed": 2, "blocked": 3}
+
+
+def _marks(values: Sequence[int]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _read_answers(conn: sqlite3.Connection, round_ids: list[int]) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {round_id: [] for round_id in round_ids}
+    if not round_ids:
+        return found
+    rows = conn.execute(
+        "SELECT s.round_id, s.unit_id, u.name, p.full_name, s.status, s.answers,"  # noqa: S608
+        " s.submitted_at, s.late, s.return_reason"
+        " FROM submissions s JOIN units u ON u.id = s.unit_id"
+        " JOIN people p ON p.id = s.author_id"
+        f" WHERE s.round_id IN ({_marks(round_ids)}) AND s.version > 0",
+        round_ids,
+    )
+    for row in rows:
+        found[row[0]].append(tuple(row[1:]))
+    return found
+
+
+def _read_delivery(
+    conn: sqlite3.Connection, campaign_id: int
+) -> tuple[dict[int, tuple[str, str]], dict[int, str]]:
+    outbox: dict[int, tuple[str, str]] = {}
+    for person_id, status, error in conn.execute(
+        "SELECT o.person_id, o.status, o.error FROM outbox o"
+        " JOIN broadcasts b ON b.id = o.broadcast_id"
+        " WHERE b.campaign_id = ? AND b.kind = 'campaign' ORDER BY o.id",
+        (campaign_id,),
+    ):
+        known = outbox.get(person_id)
+        if known is None or _DELIVERY_RANK.get(status, 9) < _DELIVERY_RANK.get(known[0], 9):
+            outbox[person_id] = (status, error or "")
+    acknowledged = {
+        row[0]: row[1]
+        for row in conn.execute(
+            "SELECT person_id, acknowledged_at FROM acknowledgements WHERE campaign_id = ?",
+            (campaign_id,),
+        )
+    }
+    return outbox, acknowledged
+
+
+def _read_people(conn: sqlite3.Connection, ids: list[int]) -> list[Person]:
+    people: list[Person] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in conn.execute(
+            "SELECT p.id, p.full_name, p.phone, p.role, p.unit_id, u.code,"  # noqa: S608
+            " u.name, p.telegram_id, p.active FROM people p JOIN units u ON u.id = p.unit_id"
+            f" WHERE p.id IN ({_marks(chunk)})",
+            chunk,
+        ):
+            people.append(
+                Person(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                       active=bool(row[8]))
+            )  # fmt: skip
+    return people
+
+
+async def read_export(
+    db: Database, campaign_ids: Sequence[int], scope: set[int] | None
+) -> ExportSource:
+    """Everything the workbook shows for these campaigns, within the scope (None: every
+    unit). Reports, delivery and evidence come from one snapshot; each round's counts from
+    `round_progress`, as /tiendo reads them."""
+    campaigns: list[tuple[Campaign, Audience]] = []
+    for campaign_id in campaign_ids:
+        campaign = await get_campaign(db, campaign_id)
+        if campaign is not None:
+            campaigns.append((campaign, await campaign_audience(db, campaign.spec)))
+    progress: dict[int, RoundProgress] = {}
+    for campaign, audience in campaigns:
+        for item in campaign.rounds:
+            if item.id is not None:
+                progress[item.id] = await round_progress(db, item.id, item.kind, audience, scope)
+
+    def work(
+        conn: sqlite3.Connection,
+    ) -> tuple[dict[int, list[Any]], list[CampaignSource], dict[int, str], UnitOrder]:
+        answers = _read_answers(conn, list(progress))
+        sources = []
+        for campaign, audience in campaigns:
+            outbox, acknowledged = _read_delivery(conn, campaign.id)
+            members = {person.id for person in audience.people}
+            others = _read_people(conn, sorted(set(outbox) - members))
+            sources.append(CampaignSource(campaign, audience, outbox, acknowledged, others))
+        names = {
+            row[0]: row[1] for row in conn.execute("SELECT id, file_name FROM evidence_files")
+        }
+        return answers, sources, names, read_unit_order(conn)
+
+    answers, sources, names, order = await db.read(work)
+    rounds = [
+        RoundSource(campaign, item, progress[item.id], answers[item.id])
+        for campaign, _ in campaigns
+        for item in campaign.rounds
+        if item.id is not None
+    ]
+    return ExportSource(scope, rounds, sources, names, order)
+
+
+# --- shaping (run in the worker thread) ------------------------------------------------------
+
+
+def _in(scope: set[int] | None, unit_id: int) -> bool:
+    return scope is None or unit_id in scope
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def unit_statuses(units: Sequence[UnitAnswers]) -> tuple[UnitStatus, ...]:
+    return tuple(
+        UnitStatus(
+            unit.unit_name, unit.expected, unit.answered, unit.late, unit.not_answered,
+            unit.unregistered, unit.excused, unit.no_principal,
+        )
+        for unit in units
+    )  # fmt: skip
+
+
+def columns(form: Form) -> tuple[Column, ...]:
+    return tuple(Column(q.key, q.prompt, str(q.type), q.integer) for q in form.questions)
+
+
+def _answer_rows(source: ExportSource, item: RoundSource) -> list[AnswerRow]:
+    rows = [row for row in item.answers if _in(source.scope, row[0])]
+    order = source.order
+    rows.sort(key=lambda row: (order.rank(row[0]), name_order_key(row[2])))
+    return [
+        AnswerRow(
+            unit_name=row[1], person=row[2], submitted_at=_moment(row[5]), late=bool(row[6]),
+            returned=row[3] == "returned", return_reason=row[7] or "",
+            answers=json.loads(row[4]),
+        )
+        for row in rows
+    ]  # fmt: skip
+
+
+def _delivery_rows(source: ExportSource, item: CampaignSource) -> list[DeliveryRow]:
+    people = [p for p in (*item.audience.people, *item.others) if _in(source.scope, p.unit_id)]
+    people = source.order.sort_people(people, lambda p: p.unit_id, lambda p: p.full_name)
+    rows = []
+    for person in people:
+        status, error = item.outbox.get(person.id, ("", ""))
+        if status in ("pending", "sending"):
+            status = "pending"
+        elif not status:
+            status = "not_sent" if person.telegram_id is not None else "unregistered"
+        rows.append(
+            DeliveryRow(
+                item.campaign.spec.title, person.unit_name, person.full_name, person.role,
+                status, _moment(item.acknowledged.get(person.id)), error,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def assemble_export(source: ExportSource, now: datetime, timezone: tzinfo) -> ExportData:
+    rounds = tuple(
+        RoundExport(
+            campaign_title=item.campaign.spec.title,
+            name=item.round.name,
+            kind=item.round.kind,
+            deadline=item.round.deadline,
+            closed=item.round.closed,
+            columns=columns(round_form(item.round)),
+            units=unit_statuses(item.progress.by_unit()),
+            rows=_answer_rows(source, item),
+        )
+        for item in source.rounds
+    )
+    delivery = [row for item in source.campaigns for row in _delivery_rows(source, item)]
+    return ExportData(now, timezone, rounds, delivery, source.evidence_names)
+
+
+# --- the compiled report draft ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewSource:
+    campaign: Campaign
+    round: Round
+    issuer_name: str
+    progress: RoundProgress
+    answers: list[tuple[Any, ...]]  # as RoundSource.answers, submitted ones only
+    staff: dict[int, int]  # unit id -> teachers and principals on the roster (rate weights)
+    order: UnitOrder
+
+
+async def read_review(
+    db: Database, campaign_id: int, round_id: int, scope: set[int] | None
+) -> ReviewSource | None:
+    """What the compiled draft of a review round needs (None: no such round)."""
+    campaign = await get_campaign(db, campaign_id)
+    item = next((r for r in campaign.rounds if r.id == round_id), None) if campaign else None
+    if campaign is None or item is None:
+        return None
+    audience = await campaign_audience(db, campaign.spec)
+    progress = await round_progress(db, round_id, item.kind, audience, scope)
+
+    def work(
+        conn: sqlite3.Connection,
+    ) -> tuple[list[Any], dict[int, int], str, UnitOrder]:
+        answers = [
+            row for row in _read_answers(conn, [round_id])[round_id] if row[3] == "submitted"
+        ]
+        staff = {
+            row[0]: row[1]
+            for row in conn.execute(
+                "SELECT unit_id, COUNT(*) FROM people WHERE active = 1"
+                " AND role IN ('principal', 'teacher') GROUP BY unit_id"
+            )
+        }
+        issuer = conn.execute(
+            "SELECT name FROM units WHERE id = ?", (campaign.spec.issuer_unit_id,)
+        ).fetchone()
+        return answers, staff, issuer[0] if issuer else "", read_unit_order(conn)
+
+    answers, staff, issuer, order = await db.read(work)
+    answers = [row for row in answers if _in(scope, row[0])]
+    return ReviewSource(campaign, item, issuer, progress, answers, staff, order)
+
+
+def assemble_review(source: ReviewSource, timezone: tzinfo, now: datetime) -> ReviewReport:
+    rows = sorted(
+        source.answers, key=lambda row: (source.order.rank(row[0]), name_order_key(row[2]))
+    )
+    units = source.progress.by_unit()
+    spec = source.campaign.spec
+    missing = tuple(
+        unit.unit_name for unit in units if unit.expected and unit.answered < unit.expected
+    )
+    return ReviewReport(
+        issuer_name=source.issuer_name,
+        plan_number=spec.plan_number,
+        campaign_title=spec.title,
+        period_from=spec.period_from,
+        period_to=spec.period_to,
+        summary=spec.summary,
+        targets=tuple(target.text for target in spec.targets),
+        round_name=source.round.name,
+        kind=source.round.kind,
+        deadline=source.round.deadline,
+        columns=columns(round_form(source.round)),
+        answers=tuple(
+            ReviewAnswer(
+                unit_name=row[1],
+                author=row[2],
+                late=bool(row[6]),
+                answers=json.loads(row[4]),
+                weight=source.staff.get(row[0], 0),
+            )
+            for row in rows
+        ),
+        expected=sum(unit.expected for unit in units),
+        answered=sum(unit.answered for unit in units),
+        late=sum(unit.late for unit in units),
+        missing_units=missing,
+        timezone=timezone,
+        created_at=now,
+    )
+
+
+# --- the progress chart ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    campaign: Campaign
+    round: Round
+    progress: RoundProgress
+    answered_at: list[datetime]  # when each counted report was first sent, oldest first
+    start: datetime | None  # the campaign's launch
+
+
+async def read_chart(
+    db: Database, campaign: Campaign, item: Round, scope: set[int] | None
+) -> ChartSource:
+    """A round's progress (as /tiendo counts it) and when each of its answered reports was
+    first sent."""
+    assert item.id is not None
+    round_id = item.id
+    audience = await campaign_audience(db, campaign.spec)
+    progress = await round_progress(db, round_id, item.kind, audience, scope)
+    if item.kind == "unit":
+        answered_units = {unit.unit_id for unit in progress.by_unit() if unit.answered}
+        counted = {f"unit:{unit_id}" for unit_id in answered_units}
+    else:
+        counted = {f"person:{p.id}" for p in audience.people if _in(scope, p.unit_id)}
+
+    def work(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+        return conn.execute(
+            "SELECT s.subject, MIN(h.submitted_at) FROM submissions s"
+            " JOIN submission_history h ON h.submission_id = s.id"
+            " WHERE s.round_id = ? AND s.status = 'submitted' GROUP BY s.id",
+            (round_id,),
+        ).fetchall()
+
+    rows = await db.read(work)
+    times = sorted(datetime.fromisoformat(first) for subject, first in rows if subject in counted)
+    return ChartSource(campaign, item, progress, times, campaign.launched_at)
+
+
+def assemble_chart(source: ChartSource, now: datetime, timezone: tzinfo) -> ChartData:
+    units = tuple(
+        ChartUnit(unit.unit_name, unit.answered, unit.expected)
+        for unit in source.progress.by_unit()
+        if unit.expected
+    )
+    return ChartData(
+        campaign_title=source.campaign.spec.title,
+        round_name=source.round.name,
+        kind=source.round.kind,
+        deadline=source.round.deadline,
+        start=source.start,
+        now=now,
+        units=units,
+        answered_at=tuple(source.answered_at),
+        timezone=timezone,
+    )
