@@ -119,6 +119,14 @@ def _local(moment: datetime, timezone: tzinfo) -> datetime:
 
 def render_chart(data: ChartData) -> bytes:
     """The chart as PNG bytes."""
+    figure = draw_chart(data)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def draw_chart(data: ChartData) -> Any:
+    """The chart as a matplotlib Figure on an Agg canvas (not yet drawn)."""
     _matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -134,9 +142,7 @@ def render_chart(data: ChartData) -> bytes:
     figure.suptitle(textwrap.shorten(title, 90, placeholder="…"), fontsize=13, weight="bold")
     _draw_units(figure.add_subplot(grid[0]), data, units, labels)
     _draw_timeline(figure.add_subplot(grid[1]), data)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return figure
 
 
 def _draw_units(axes: Any, data: ChartData, units: list[ChartUnit], labels: list[str]) -> None:
@@ -163,8 +169,11 @@ def _draw_units(axes: Any, data: ChartData, units: list[ChartUnit], labels: list
     axes.tick_params(axis="y", length=0)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    who = "đơn vị" if data.kind == "unit" else "người"
-    heading = f"Đã nộp / phải nộp theo đơn vị ({who})"
+    heading = (
+        "Đơn vị đã nộp báo cáo"
+        if data.kind == "unit"
+        else "Số người đã nộp / phải nộp trong từng đơn vị"
+    )
     if len(data.units) > len(units):
         heading += (
             f"\n{len(units)} đơn vị hoàn thành thấp nhất trong {number(len(data.units))} đơn vị"

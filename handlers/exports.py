@@ -238,7 +238,12 @@ async def _edit(message: Message, text: str) -> None:
 def file_name(kind: str, title: str, now: datetime, extension: str) -> str:
     """An ASCII file name any system keeps: ket_qua_vi-nguoi-ngheo-2026_2026-12-28.xlsx."""
     text = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
-    words = "".join(c if c.isascii() and c.isalnum() else " " for c in text.lower()).split()
+    kept = (
+        c if c.isascii() and c.isalnum() else " "
+        for c in text.lower()
+        if not unicodedata.combining(c)  # the tone and letter marks NFD took off
+    )
+    words = "".join(kept).split()
     slug = "-".join(words)[:48].rstrip("-") or "phong-trao"
     return f"{kind}_{slug}_{now:%Y-%m-%d}.{extension}"
 
