@@ -18,10 +18,12 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -36,6 +38,24 @@ MAX_WIDTH, MIN_WIDTH = 60, 8
 HEADER_LENGTH = 80  # a question's prompt as a column header, at most
 PROGRESS_EVERY = 500  # rows between two progress reports
 HEADER_LINE_HEIGHT = 15  # points a line of header text takes
+# The builder runs in a thread beside the bot's event loop. CPython lets one thread run
+# Python at a time and takes the lock from a busy thread only every 5 ms (the switch
+# interval), each time the loop wants it back, so a reply to someone else costs several such
+# waits: bench/export.py measured /help 7–10× slower during an export. `time.sleep(0)` every
+# 0.2 ms of work gives the lock to a thread waiting for it at once (it is a system
+# call, tens of µs here, so not after every row).
+SHARE_INTERVAL = 0.0002  # seconds of work between two hand-overs
+_last_share = threading.local()
+
+
+def share_cpu() -> None:
+    """Called often from a long job in a worker thread: once a millisecond has passed since
+    the last time, let the bot's other threads (its event loop) run, if one is waiting."""
+    now = time.perf_counter()
+    if now - getattr(_last_share, "at", 0.0) >= SHARE_INTERVAL:
+        time.sleep(0)
+        _last_share.at = time.perf_counter()
+
 
 YES, NO = "Có", "Không"
 DATE_FORMAT = "DD/MM/YYYY"
@@ -155,6 +175,7 @@ class Sheets:
 
     def tick(self, rows: int = 1) -> None:
         self._done += rows
+        share_cpu()
         if self._progress is not None and self._done - self._reported >= PROGRESS_EVERY:
             self._reported = self._done
             self._progress(min(self._done, self._total), self._total)
@@ -197,10 +218,10 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
 _TOTAL_FONT = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-@dataclass(frozen=True)
-class Typed:
+class Typed(NamedTuple):
     """A value with the number format Excel should show it in."""
 
     value: Any
@@ -269,27 +290,33 @@ def _width(value: Value) -> int:
 
 
 class _Table:
-    """A sheet's rows written in one go: widths fitted to the longest value of each column
-    (header included), the header frozen and styled, filters over the whole table."""
+    """One sheet, written in one go: values typed as they are added, widths fitted to the
+    longest value of each column (header included), the header frozen and styled, filters
+    over the whole table. Write-only sheets take their column widths before any row, so the
+    rows wait here, ready to append."""
 
     def __init__(self, sheets: Sheets, name: str, headers: Sequence[str]) -> None:
         self.sheets = sheets
-        self.name = name
+        self.sheet = sheets.create(name)
         self.headers = [_text(header) for header in headers]
-        self.rows: list[tuple[list[Value], bool]] = []
+        self.widths = [min(len(header), 40) for header in self.headers]
+        self.rows: list[list[Any]] = []
 
     def add(self, row: list[Value], total: bool = False) -> None:
-        self.rows.append((row, total))
+        widths = self.widths
+        cells: list[Any] = []
+        for index, value in enumerate(row):
+            width = _width(value)
+            if width > widths[index]:
+                widths[index] = width
+            cells.append(self._cell(value, total))
+        self.rows.append(cells)
         self.sheets.tick()
 
     def write(self) -> None:
-        sheet = self.sheets.create(self.name)
-        widths = [min(len(header), 40) for header in self.headers]
-        for row, _ in self.rows:
-            for index, value in enumerate(row):
-                widths[index] = max(widths[index], _width(value))
+        sheet = self.sheet
         lines = 1
-        for index, width in enumerate(widths, start=1):
+        for index, width in enumerate(self.widths, start=1):
             fitted = max(MIN_WIDTH, min(MAX_WIDTH, width + 2))
             sheet.column_dimensions[get_column_letter(index)].width = fitted
             lines = max(lines, math.ceil(len(self.headers[index - 1]) / (fitted - 1)))
@@ -306,22 +333,22 @@ class _Table:
             cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
             header.append(cell)
         sheet.append(header)
-        for row, total in self.rows:
-            sheet.append([self._cell(sheet, value, total) for value in row])
+        for row in self.rows:
+            sheet.append(row)
             self.sheets.tick()
+        self.rows = []
 
-    @staticmethod
-    def _cell(sheet: Any, value: Value, total: bool) -> Any:
+    def _cell(self, value: Value, total: bool) -> Any:
         if isinstance(value, Typed):
-            cell = WriteOnlyCell(sheet, value.value)
+            cell = WriteOnlyCell(self.sheet, value.value)
             cell.number_format = value.number_format
-        elif isinstance(value, str) and (value.startswith("=") or total or "\n" in value):
-            cell = WriteOnlyCell(sheet, value)
+        elif isinstance(value, str) and (total or value.startswith("=") or "\n" in value):
+            cell = WriteOnlyCell(self.sheet, value)
             cell.data_type = "s"  # text, never a formula, whatever someone typed
             if "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = _WRAP
         elif total:
-            cell = WriteOnlyCell(sheet, value)
+            cell = WriteOnlyCell(self.sheet, value)
         else:
             return value
         if total:

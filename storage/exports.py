@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from formats.charts import ChartData, ChartUnit
 from formats.report_docx import ReviewAnswer, ReviewReport
@@ -27,6 +27,7 @@ from formats.workbook import (
     ExportData,
     RoundExport,
     UnitStatus,
+    share_cpu,
 )
 from storage.campaigns import Audience, Campaign, Round, campaign_audience, get_campaign
 from storage.db import Database
@@ -37,6 +38,7 @@ from storage.round_progress import RoundProgress, UnitAnswers, round_progress
 from storage.text import name_order_key
 
 REVIEW_FORM = "review"
+T = TypeVar("T")
 
 
 def round_form(item: Round) -> Form:
@@ -212,25 +214,55 @@ def columns(form: Form) -> tuple[Column, ...]:
     return tuple(Column(q.key, q.prompt, str(q.type), q.integer) for q in form.questions)
 
 
-def _answer_rows(source: ExportSource, item: RoundSource) -> list[AnswerRow]:
+def _paced(items: Iterable[T]) -> Iterator[T]:
+    """The items, letting the bot's event loop run now and then (see share_cpu)."""
+    for item in items:
+        share_cpu()
+        yield item
+
+
+class _Order:
+    """Units in unit-tree order, then people by given name, each name's key computed once
+    (an export sorts the same 20,000 names for every sheet)."""
+
+    def __init__(self, order: UnitOrder) -> None:
+        self._order = order
+        self._names: dict[str, tuple[object, ...]] = {}
+
+    def key(self, unit_id: int, full_name: str) -> tuple[int, tuple[object, ...]]:
+        name = self._names.get(full_name)
+        if name is None:
+            name = self._names[full_name] = name_order_key(full_name)
+        return self._order.rank(unit_id), name
+
+    def sort(self, items: Iterable[T], unit_id: Callable[[T], int],
+             full_name: Callable[[T], str]) -> list[T]:  # fmt: skip
+        keyed = [
+            (self.key(unit_id(item), full_name(item)), index, item)
+            for index, item in enumerate(_paced(items))
+        ]
+        keyed.sort(key=lambda entry: (entry[0], entry[1]))
+        return [item for _, _, item in keyed]
+
+
+def _answer_rows(source: ExportSource, item: RoundSource, order: _Order) -> list[AnswerRow]:
     rows = [row for row in item.answers if _in(source.scope, row[0])]
-    order = source.order
-    rows.sort(key=lambda row: (order.rank(row[0]), name_order_key(row[2])))
+    rows = order.sort(rows, lambda row: row[0], lambda row: row[2])
     return [
         AnswerRow(
             unit_name=row[1], person=row[2], submitted_at=_moment(row[5]), late=bool(row[6]),
             returned=row[3] == "returned", return_reason=row[7] or "",
             answers=json.loads(row[4]),
         )
-        for row in rows
+        for row in _paced(rows)
     ]  # fmt: skip
 
 
-def _delivery_rows(source: ExportSource, item: CampaignSource) -> list[DeliveryRow]:
+def _delivery_rows(source: ExportSource, item: CampaignSource, order: _Order) -> list[DeliveryRow]:
     people = [p for p in (*item.audience.people, *item.others) if _in(source.scope, p.unit_id)]
-    people = source.order.sort_people(people, lambda p: p.unit_id, lambda p: p.full_name)
+    people = order.sort(people, lambda p: p.unit_id, lambda p: p.full_name)
     rows = []
-    for person in people:
+    for person in _paced(people):
         status, error = item.outbox.get(person.id, ("", ""))
         if status in ("pending", "sending"):
             status = "pending"
@@ -246,6 +278,8 @@ def _delivery_rows(source: ExportSource, item: CampaignSource) -> list[DeliveryR
 
 
 def assemble_export(source: ExportSource, now: datetime, timezone: tzinfo) -> ExportData:
+    """The workbook's data, typed and in order (run in the worker thread)."""
+    order = _Order(source.order)
     rounds = tuple(
         RoundExport(
             campaign_title=item.campaign.spec.title,
@@ -255,11 +289,11 @@ def assemble_export(source: ExportSource, now: datetime, timezone: tzinfo) -> Ex
             closed=item.round.closed,
             columns=columns(round_form(item.round)),
             units=unit_statuses(item.progress.by_unit()),
-            rows=_answer_rows(source, item),
+            rows=_answer_rows(source, item, order),
         )
         for item in source.rounds
     )
-    delivery = [row for item in source.campaigns for row in _delivery_rows(source, item)]
+    delivery = [row for item in source.campaigns for row in _delivery_rows(source, item, order)]
     return ExportData(now, timezone, rounds, delivery, source.evidence_names)
 
 

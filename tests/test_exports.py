@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from formats.workbook import (
     build_workbook,
     sheet_name,
 )
+from handlers import exports
 from handlers.campaign_message import campaign_payload
 from handlers.exports import file_name
 from messages import shorten
@@ -453,3 +455,43 @@ def test_command_line_export(
     assert "Không có phong trào số 999" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "no" / "such" / "dir.xlsx")]) == 1
     assert "Không ghi được tệp" in capsys.readouterr().err
+
+
+async def test_progress_is_one_message_edited_in_place(
+    bot: RunningBot, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few thousand answers take long enough to see the figure move (shown every 10 ms
+    here instead of every second)."""
+    monkeypatch.setattr(exports, "REFRESH_SECONDS", 0.01)
+    school = ("TH-DD", "Trường Tiểu học Đông Đúc", "SGD")
+    rows = [("SGD", "Sở GD&ĐT", "", "Lê Văn Sở", "văn phòng", "0911100001")]
+    rows += [(*school, f"Giáo Viên {i:04d}", "giáo viên", f"0916{i:06d}") for i in range(3000)]
+    await apply_import(bot.db, read_roster(csv_file(rows)), NOW)
+    await register_by_phone(bot.db, "0911100001", OFFICE, NOW)
+    await launch(bot.db, "SGD")
+    round_id = await bot.db.fetchval("SELECT id FROM rounds WHERE name = 'Khảo sát'")
+    people = await bot.db.fetchall("SELECT id, unit_id FROM people WHERE role = 'teacher'")
+    data = json.dumps({"ghi_chu": "Đã làm", "so_hs": 3, "ty_le": 50, "hoc_bong": True})
+    await bot.db.write_many(
+        "INSERT INTO submissions (round_id, subject, unit_id, person_id, author_id, status,"
+        " answers, version, submitted_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 'submitted', ?, 1, ?, ?)",
+        [(round_id, f"person:{p}", u, p, p, data, START.isoformat(), START.isoformat())
+         for p, u in people],
+    )  # fmt: skip
+    office = telegram.user(OFFICE)
+    assert bot.app is not None and bot.app.bot_data.sender is not None
+    bot.app.bot_data.sender.wake()
+    await office.expect("PHÁT ĐỘNG PHONG TRÀO")
+    await office.send("/xuat")
+    await office.press(WORKBOOK_BUTTON, await office.expect("Xuất kết quả"))
+    progress = await office.expect("Đang xuất")
+    document = await office.expect(timeout=60)
+    assert document.document is not None
+    versions = [*progress.edits, progress.text or ""]
+    figures = [int(m.group(1)) for v in versions if (m := re.search(r"(\d+) %", v))]
+    assert figures[0] == 0 and any(0 < figure < 100 for figure in figures), versions
+    assert figures == sorted(figures)
+    assert "Đã xuất xong" in versions[-1]
+    sheet = load_workbook(io.BytesIO(telegram.file_bytes(document.document["file_id"])))
+    assert sheet["2. Khảo sát"].max_row == 3001
