@@ -31,6 +31,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 import statistics
 import sys
 import tempfile
@@ -227,10 +228,11 @@ async def run(answers: int, helps: int) -> None:
     alone = time.perf_counter() - began
 
     ratio = statistics.median(during) / statistics.median(idle) if during else float("nan")
-    shown = [" ".join(v.split()[:3]) for v in versions]
+    shown = [found.group(0) if (found := re.search(r"\d+ %", v)) else v.split("\n")[0][:20]
+             for v in versions]  # fmt: skip
     print(f"reports in the workbook: {rows:,} ({len(content) / 1e6:.1f} MB)")
     print(f"export, /xuat to document: {elapsed:.2f} s (goal < 10 s)")
-    print(f"  the builder alone (shape + write .xlsx): {alone:.2f} s")
+    print(f"  the builder alone, bot stopped (shape + write .xlsx): {alone:.2f} s")
     print(f"  progress message versions: {shown}")
     print(f"/help idle:   {summary(idle)}")
     print(f"/help during: {summary(during)}")

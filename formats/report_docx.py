@@ -39,6 +39,7 @@ SECTIONS = (
     ("de_xuat", "ĐỀ XUẤT, KIẾN NGHỊ VÀ PHƯƠNG HƯỚNG THỜI GIAN TỚI"),
 )
 RESULTS_KEY = "ket_qua"
+KEEP_TOGETHER = 20  # rows of a table kept on one page (a longer one runs on, header repeated)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _SYMBOL = re.compile(r"/\s*KH\s*-\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -250,6 +251,18 @@ def _widths(table: Any, widths_cm: Sequence[float]) -> None:
             cell.width = Cm(width)
 
 
+def _repeat_header(table: Any) -> None:
+    """The header row again at the top of every page a long table runs onto, and no row cut
+    in two by a page break."""
+    from docx.oxml.ns import qn
+
+    for index, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.append(properties.makeelement(qn("w:cantSplit"), {qn("w:val"): "true"}))
+        if index == 0:
+            properties.append(properties.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
+
+
 def _centre(paragraph: Any) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -447,7 +460,8 @@ class _Writer:
         numeric = [c for c in report.columns if c.type in ("number", "percent")]
         if not numeric or report.kind != "unit" or not report.answers:
             return
-        self.paragraph("Số liệu của từng đơn vị:", indent=True)
+        caption = self.paragraph("Số liệu của từng đơn vị:", indent=True)
+        caption.paragraph_format.keep_with_next = True
         header = ("TT", "Đơn vị", *(column.title for column in numeric))
         rows: list[tuple[str, ...]] = [header]
         for index, answer in enumerate(report.answers, start=1):
@@ -475,12 +489,15 @@ class _Writer:
         table = self.document.add_table(rows=len(rows), cols=len(rows[0]))
         table.style = "Table Grid"
         _widths(table, widths_cm)
+        _repeat_header(table)
         last = len(rows) - 1
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
                 paragraph = table.cell(r, c).paragraphs[0]
                 paragraph.paragraph_format.space_after = Pt(2)
                 paragraph.paragraph_format.first_line_indent = None
+                # A short table stays on one page: no lone total row on the next one.
+                paragraph.paragraph_format.keep_with_next = r < last and last <= KEEP_TOGETHER
                 heading = r == 0 or (total_row and r == last)
                 centred = r == 0 or c == 0 or (numeric and c >= 2)
                 paragraph.alignment = (
