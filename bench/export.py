@@ -22,6 +22,14 @@ Measured:
 Goals (issue 14): the export under 10 s; /help during it no more than 2× its idle time.
 
 Run: PYTHONPATH=. python bench/export.py [--answers 20000] [--helps 30]
+
+Last figures here (2 cores shared with other sessions, load average 1.3–2.5): the document
+in 5.0–5.4 s at load ~1.5, up to 8 s at load 2.5 (of which the builder, shaping and writing
+40,000 rows, ~3 s on an idle core); /help median 3.3–3.8 ms idle and 3.6–5.8 ms during the
+export, 1.1–1.7× (up to 2.2× with 0.5 ms between hand-overs; 9.8× with none: the worker
+thread then keeps the GIL for the interpreter's whole 5 ms switch interval each time the loop
+wants it); the worst single /help, ~200–300 ms, lands while the audience's progress is counted
+(storage/round_progress.py sorting 20,000 people in the database thread, as /tiendo does).
 """
 
 from __future__ import annotations
