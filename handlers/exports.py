@@ -134,7 +134,8 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     try:
         source = await read_review(context.db, info.campaign_id, info.id, scope)
-        if source is None:
+        if source is None:  # the round vanished since the button was made
+            await _refuse(update)
             return
         now, timezone = context.clock.now(), context.config.timezone
 
