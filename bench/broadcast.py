@@ -88,7 +88,7 @@ async def run(rate: float, recipients_count: int, share: float, injected: int) -
                 db,
                 kind="announcement",
                 campaign_id=None,
-                payload=PAYLOAD,
+                message=PAYLOAD,
                 created_by=ADMIN_ID,
                 progress_chat_id=ADMIN_ID,
                 progress_message_id=None,  # the sender posts it

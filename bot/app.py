@@ -29,6 +29,7 @@ from handlers import (
     campaign_buttons,
     campaign_launch,
     exports,
+    gate,
     progress,
     registration,
     report_review,
@@ -60,8 +61,9 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),
 )
-# Group -1 sees every update first: someone removed from the roster is answered there and
-# goes no further (handlers/registration.py, turn_away_removed).
+# Group -1 sees every update first, once: group chats, edited messages, someone removed from
+# the roster, and who may use which command or button (handlers/gate.py); what it refuses
+# goes no further.
 GATE_GROUP = -1
 # Group 1 runs after whichever group-0 handler took the update.
 SAVE_STATES_GROUP = 1
@@ -106,7 +108,7 @@ def build_application(config: Config, clock: Clock | None = None) -> BotApplicat
     )
     application.bot_data.config = services.config
     application.bot_data.clock = services.clock
-    application.add_handlers(registration.gate_handlers(), group=GATE_GROUP)
+    application.add_handlers(gate.handlers(), group=GATE_GROUP)
     for _name, factory in HANDLER_ORDER:
         application.add_handlers(list(factory()))
     application.add_handler(save_states_handler(), group=SAVE_STATES_GROUP)

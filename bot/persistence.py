@@ -18,6 +18,11 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 from storage.db import SharedDatabase
 
 
+def encode_key(key: ConversationKey) -> str:
+    """A conversation's key (chat id, user id) as the `conversations` table stores it."""
+    return json.dumps(list(key))
+
+
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
     def __init__(self, database: SharedDatabase) -> None:
         super().__init__(
@@ -38,11 +43,16 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
             self._stored[name, key] = state
         return {tuple(json.loads(row[0])): json.loads(row[1]) for row in rows}
 
+    def forget(self, name: str, encoded_key: str) -> None:
+        """A business action deleted the conversation's row in its own transaction
+        (storage.drafts.end_flow): the table no longer holds it."""
+        self._stored.pop((name, encoded_key), None)
+
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         db = await self._database.get()
-        encoded_key = json.dumps(list(key))
+        encoded_key = encode_key(key)
         if new_state is None:
             if self._stored.pop((name, encoded_key), None) is not None:
                 await db.write(
@@ -101,6 +111,13 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
 
     async def refresh_bot_data(self, bot_data: Any) -> None:
         return None
+
+
+def conversation_ended(application: Any, name: str, encoded_key: str) -> None:
+    """Tell the persistence that a business action ended this conversation's row itself."""
+    persistence = getattr(application, "persistence", None)
+    if isinstance(persistence, SQLitePersistence):
+        persistence.forget(name, encoded_key)
 
 
 async def _save_states(update: Update, context: Any) -> None:

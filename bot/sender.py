@@ -24,11 +24,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ExtBot
 
 from bot.clock import Clock
+from bot.outgoing import NO_PREVIEW, send_outgoing
 from bot.retry import RetryPolicy, call_method
 from messages import render, render_text
 from storage.db import Database
@@ -50,6 +51,7 @@ from storage.outbox import (
     retry_later,
     set_progress_message,
 )
+from storage.outgoing import OutgoingMessage, UndecodableMessage
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,6 @@ DEFAULT_MAX_IN_FLIGHT = 8  # Telegram answers in ~100–300 ms, so a few must ov
 # rate_limit_args that marks the sender's own requests for OutboxAwareRateLimiter.
 NOT_RETRIED = -1
 MAX_MESSAGE_LENGTH = 4096
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -125,16 +126,6 @@ def _wall_now() -> datetime:
 
 def _seconds(retry_after: int | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
-
-
-def _keyboard(rows: Sequence[Sequence[dict[str, str]]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b.get("callback_data"), url=b.get("url"))
-          for b in row]
-         for row in rows]
-    )  # fmt: skip
 
 
 def _length(html_text: str) -> int:
@@ -382,21 +373,14 @@ class OutboxSender:
         else:
             await mark_sent(self.db, item.id, message.message_id, _wall_now())
 
-    async def _send_payload(self, chat_id: int, payload: dict[str, Any]) -> Message:
-        markup = _keyboard(payload.get("buttons") or [])
-        text = str(payload.get("text") or "")
-        if payload.get("document"):
-            return await self._bot.send_document(
-                chat_id,
-                document=payload["document"],
-                caption=text or None,
-                reply_markup=markup,
-                **self._limit_args(),
-            )
-        return await self._bot.send_message(
-            chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW,
-            **self._limit_args(),
-        )  # fmt: skip
+    async def _send_payload(self, chat_id: int, payload: str) -> Message:
+        """The row's message, decoded here and only here (an undecodable one fails the row:
+        BadRequest is permanent), sent the way every preview is sent."""
+        try:
+            message = OutgoingMessage.decode(payload)
+        except UndecodableMessage as exc:
+            raise BadRequest(f"undecodable outbox message: {exc}") from exc
+        return await send_outgoing(self._bot, chat_id, message, **self._limit_args())
 
     async def _retry_or_fail(self, item: OutboxItem, error: str) -> None:
         attempts = item.attempts + 1

@@ -1,13 +1,22 @@
-"""/thongbao: the office sends a free-text announcement to a campaign's audience or to
-everyone in its scope, through the same outbox as campaign launches, after a preview."""
+"""/thongbao: the office sends a free-text announcement to a campaign's audience or to everyone
+in its scope, through the same outbox as campaign launches, after a preview.
+
+Like /phatdong (handlers/flows.py): the draft and its step are saved before each question,
+/thongbao inside the flow asks the current question again, and «📨 Gửi» carries the draft's
+token: the broadcast and the end of the draft and of the conversation are one transaction, so
+an old «📨 Gửi» says the announcement is gone and sends nothing. A campaign button
+(`tb:c:<id>`) is only honoured for a campaign the office may see.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -17,30 +26,43 @@ from telegram.ext import (
     filters,
 )
 
+from bot.outgoing import send_outgoing
 from handlers.common import (
     BotContext,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     pressed,
     require_role,
-    save_flow,
     say,
-    stay,
     wake_sender,
 )
-from handlers.inputs import InputError, check_length
-from messages import label, render
+from handlers.flows import END, StepFlow, StepHandler, new_token
+from handlers.inputs import check_length
+from messages import label, render, render_text
 from storage.access import scope_unit_ids
-from storage.campaigns import Audience, campaigns_visible, get_campaign, resolve_audience
+from storage.campaigns import (
+    Audience,
+    campaign_visible,
+    campaigns_visible,
+    get_campaign,
+    resolve_audience,
+)
+from storage.drafts import DraftGone
 from storage.models import ROLES, Actor
 from storage.outbox import create_broadcast
+from storage.outgoing import OutgoingMessage
 from storage.roster import top_unit_ids
 from storage.unit_tree import unit_name
 
+log = logging.getLogger(__name__)
 FLOW = "thongbao"
+SEND = "tb:send"
+CANCEL = "tb:cancel"
+# With the draft's token; without one, a preview from before tokens: gone all the same.
+SEND_PATTERN = rf"^{SEND}(:[\w-]{{1,32}})?$"
+CANCEL_PATTERN = rf"^{CANCEL}(:[\w-]{{1,32}})?$"
+MAX_ID_DIGITS = 12  # campaign ids in button data; longer numbers name no campaign
 
 
 class Step(StrEnum):
@@ -54,18 +76,21 @@ class AnnouncementDraft:
     campaign_id: int | None = None
     title: str = ""
     text: str = ""
+    step: str = Step.TARGET  # the question last asked (handlers/flows.py)
+    token: str = field(default_factory=new_token)  # names this draft in «📨 Gửi»
 
 
-async def _draft(update: Update, context: BotContext) -> AnnouncementDraft:
-    return AnnouncementDraft(**await load_flow(update, context, FLOW))
-
-
-async def _save(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
-    await save_flow(update, context, FLOW, draft)
+ANNOUNCE: StepFlow[AnnouncementDraft] = StepFlow(FLOW, AnnouncementDraft, command="thongbao")
 
 
 @require_role("office")
-async def start(update: Update, context: BotContext) -> Step:
+async def start(update: Update, context: BotContext) -> str:
+    """/thongbao: a new draft, or inside the flow the current question again."""
+    return await ANNOUNCE.begin(update, context, AnnouncementDraft(), Step.TARGET)
+
+
+@ANNOUNCE.question(Step.TARGET)
+async def ask_target(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
     actor = await current_actor(update, context)
     scope = await scope_unit_ids(context.db, actor) if actor else set()
     rows = [[InlineKeyboardButton(label("announce_everyone"), callback_data="tb:all")]]
@@ -74,48 +99,79 @@ async def start(update: Update, context: BotContext) -> Step:
         if campaign is not None:
             text = label("announce_campaign", title=campaign.spec.title)
             rows.append([InlineKeyboardButton(text, callback_data=f"tb:c:{campaign_id}")])
-    await _save(update, context, AnnouncementDraft())
     await say(update, "announce_ask_target", InlineKeyboardMarkup(rows))
-    return Step.TARGET
 
 
-async def on_target(update: Update, context: BotContext) -> Step:
+async def on_target(update: Update, context: BotContext, draft: AnnouncementDraft) -> str:
     data = pressed(update)
-    draft = AnnouncementDraft()
+    draft.campaign_id, draft.title = None, ""
     if data.startswith("tb:c:"):
-        campaign = await get_campaign(context.db, int(data.removeprefix("tb:c:")))
+        # Checked before anything about the campaign is read: a forged button naming another
+        # district's campaign learns nothing, not even its title.
+        campaign_id = _campaign_id(data.removeprefix("tb:c:"))
+        actor = await current_actor(update, context)
+        scope = await scope_unit_ids(context.db, actor) if actor else set()
+        visible = campaign_id is not None and await campaign_visible(
+            context.db, campaign_id, scope
+        )
+        campaign = await get_campaign(context.db, campaign_id) if visible and campaign_id else None
         if campaign is None:
+            query = update.callback_query
+            if query is not None:
+                await query.answer(render_text("not_allowed_short"), show_alert=True)
             return Step.TARGET
         draft.campaign_id, draft.title = campaign.id, campaign.spec.title
-    await _save(update, context, draft)
+    return await ANNOUNCE.advance(update, context, draft, Step.TEXT)
+
+
+def _token(update: Update, prefix: str) -> str:
+    return pressed(update).removeprefix(prefix).removeprefix(":")
+
+
+def _campaign_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
+@ANNOUNCE.question(Step.TEXT)
+async def ask_text(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
     await say(update, "announce_ask_text", title=draft.title)
-    return Step.TEXT
 
 
-async def on_text(update: Update, context: BotContext) -> Step:
-    draft = await _draft(update, context)
-    try:
-        draft.text = check_length(incoming(update).text_html or "", 1, 3500)
-    except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.TEXT
-    await _save(update, context, draft)
-    actor = await current_actor(update, context)
-    audience = await _audience(context, actor, draft) if actor else Audience(frozenset(), ())
-    await say(update, "announce_preview_intro")
-    sender = await _sender(update, context, actor) if actor else {}
-    await incoming(update).reply_html(render("announcement", draft=draft, **sender))
-    buttons = [InlineKeyboardButton(label("cancel"), callback_data="tb:cancel")]
-    if audience.registered:
-        buttons.insert(0, InlineKeyboardButton(label("send"), callback_data="tb:send"))
-    await say(
-        update,
-        "launch_preview_count",
-        InlineKeyboardMarkup([buttons]),
-        audience=audience,
-        units=len(audience.unit_ids),
+async def on_text(update: Update, context: BotContext, draft: AnnouncementDraft) -> str:
+    draft.text = check_length(incoming(update).text_html or "", 1, 3500)
+    return await ANNOUNCE.advance(update, context, draft, Step.CONFIRM)
+
+
+async def _message(
+    update: Update, context: BotContext, actor: Actor, draft: AnnouncementDraft
+) -> OutgoingMessage:
+    """What the recipients get (and the preview shows)."""
+    sender = await _sender(update, context, actor)
+    return OutgoingMessage(
+        text=render("announcement", draft=draft, **sender),
+        title=draft.title or label("announce_everyone"),
     )
-    return Step.CONFIRM
+
+
+@ANNOUNCE.question(Step.CONFIRM)
+async def show_preview(update: Update, context: BotContext, draft: AnnouncementDraft) -> None:
+    actor = await current_actor(update, context)
+    if actor is None:
+        return
+    audience = await _audience(context, actor, draft)
+    chat = update.effective_chat
+    assert chat is not None
+    await say(update, "announce_preview_intro")
+    await send_outgoing(context.bot, chat.id, await _message(update, context, actor, draft))
+    buttons = [InlineKeyboardButton(label("cancel"), callback_data=f"{CANCEL}:{draft.token}")]
+    if audience.registered:
+        send = InlineKeyboardButton(label("send"), callback_data=f"{SEND}:{draft.token}")
+        buttons.insert(0, send)
+    await context.bot.send_message(
+        chat.id,
+        render("launch_preview_count", audience=audience, units=len(audience.unit_ids)),
+        reply_markup=InlineKeyboardMarkup([buttons]),
+    )
 
 
 async def _sender(update: Update, context: BotContext, actor: Actor) -> dict[str, str | None]:
@@ -149,63 +205,101 @@ async def _audience(context: BotContext, actor: Actor, draft: AnnouncementDraft)
     return await resolve_audience(context.db, issuer, True, (), ROLES)
 
 
-async def on_send(update: Update, context: BotContext) -> int:
-    actor = await current_actor(update, context)
+async def on_send(update: Update, context: BotContext) -> object:
+    """«📨 Gửi», in the confirm step or (outside the conversation) on an old preview."""
     query = update.callback_query
-    if actor is None or actor.role != "office" or query is None:
-        return ConversationHandler.END
+    if query is None:
+        return None
+    actor = await current_actor(update, context)
+    if actor is None or actor.role != "office":
+        await query.answer(render_text("not_allowed_short"), show_alert=True)
+        return None
+    token = _token(update, SEND)
+    draft = await ANNOUNCE.load(update, context)
+    if draft is None or draft.token != token or draft.step != Step.CONFIRM:
+        await query.answer(render_text("announce_gone"), show_alert=True)
+        return draft.step if draft is not None else END
     await query.answer()
-    draft = await _draft(update, context)
     audience = await _audience(context, actor, draft)
     chat = update.effective_chat
     assert chat is not None
+    message = await _message(update, context, actor, draft)
     progress = await context.bot.send_message(chat.id, render("launch_progress_start"))
-    await create_broadcast(
-        context.db,
-        kind="announcement",
-        campaign_id=draft.campaign_id,
-        payload={
-            "text": render("announcement", draft=draft, **await _sender(update, context, actor)),
-            "buttons": [],
-            "document": None,
-            "title": draft.title or label("announce_everyone"),
-        },
-        created_by=actor.telegram_id,
-        progress_chat_id=chat.id,
-        progress_message_id=progress.message_id,
-        recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
-        now=context.clock.now(),
-    )
-    await drop_flow(update, context, FLOW)
+    try:
+        await create_broadcast(
+            context.db,
+            kind="announcement",
+            campaign_id=draft.campaign_id,
+            message=message,
+            created_by=actor.telegram_id,
+            progress_chat_id=chat.id,
+            progress_message_id=progress.message_id,
+            recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
+            now=context.clock.now(),
+            flow_end=ANNOUNCE.end(update, token),
+        )
+    except DraftGone:  # pressed twice at once: the other press sent it
+        await progress.edit_text(render("announce_gone"))
+        return END
+    state = ANNOUNCE.ended(update, context)  # committed with the broadcast
     wake_sender(context)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
-    return ConversationHandler.END
+        try:
+            await query.message.edit_reply_markup(None)
+        except TelegramError as exc:
+            log.warning("could not remove the buttons of the sent announcement: %s", exc)
+    return state
+
+
+async def on_cancel_button(update: Update, context: BotContext) -> object:
+    """«✖️ Hủy» under a preview: cancels that draft, and only that one."""
+    query = update.callback_query
+    if query is None:
+        return None
+    draft = await ANNOUNCE.load(update, context)
+    if draft is None or draft.token != _token(update, CANCEL):
+        await query.answer(render_text("announce_gone"), show_alert=True)
+        return draft.step if draft is not None else END
+    return await cancel(update, context)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, FLOW)
-    await say(update, "announce_cancelled")
-    return ConversationHandler.END
+    return await ANNOUNCE.cancel(update, context, "announce_cancelled")
+
+
+def _stay(step: Step, template: str) -> StepHandler[AnnouncementDraft]:
+    async def expect(update: Update, context: BotContext, draft: AnnouncementDraft) -> str:
+        await say(update, template)
+        return step
+
+    return expect
 
 
 def conversation() -> ConversationHandler[BotContext]:
+    on = ANNOUNCE.on
     return flow_conversation(
         FLOW,
         [CommandHandler("thongbao", start, filters=filters.ChatType.PRIVATE)],
         {
             Step.TARGET: [
-                CallbackQueryHandler(on_target, pattern=r"^tb:(all|c:\d+)$"),
-                MessageHandler(~filters.COMMAND, stay(Step.TARGET, "launch_expect_button")),
+                CallbackQueryHandler(on(Step.TARGET, on_target), pattern=r"^tb:(all|c:\d+)$"),
+                MessageHandler(
+                    ~filters.COMMAND, on(Step.TARGET, _stay(Step.TARGET, "launch_expect_button"))
+                ),
             ],
             Step.TEXT: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-                MessageHandler(~filters.COMMAND, stay(Step.TEXT, "launch_expect_text")),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, on(Step.TEXT, on_text)),
+                MessageHandler(
+                    ~filters.COMMAND, on(Step.TEXT, _stay(Step.TEXT, "launch_expect_text"))
+                ),
             ],
             Step.CONFIRM: [
-                CallbackQueryHandler(on_send, pattern=r"^tb:send$"),
-                CallbackQueryHandler(cancel, pattern=r"^tb:cancel$"),
-                MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
+                CallbackQueryHandler(on_send, pattern=SEND_PATTERN),
+                CallbackQueryHandler(on_cancel_button, pattern=CANCEL_PATTERN),
+                MessageHandler(
+                    ~filters.COMMAND,
+                    on(Step.CONFIRM, _stay(Step.CONFIRM, "launch_expect_button")),
+                ),
             ],
         },
         cancel,
@@ -213,4 +307,10 @@ def conversation() -> ConversationHandler[BotContext]:
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return [conversation()]
+    """The conversation, then the buttons of a preview pressed outside it (after sending, a
+    cancel, or a restart in between): they say the announcement is gone."""
+    return [
+        conversation(),
+        CallbackQueryHandler(on_send, pattern=SEND_PATTERN),
+        CallbackQueryHandler(on_cancel_button, pattern=CANCEL_PATTERN),
+    ]

@@ -1,11 +1,25 @@
-"""Commands every role has (/help, /huy outside any flow) and the catch-all reply."""
+"""Commands every role has (/help, /huy outside any flow) and the catch-alls: the reply to
+a message no flow took, the alert for a button none took."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers.common import BotContext, command_entries, current_actor, refuse_stranger, reply
+from handlers.common import (
+    BotContext,
+    alert,
+    command_entries,
+    current_actor,
+    refuse_stranger,
+    reply,
+)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -35,6 +49,11 @@ async def fallback(update: Update, context: BotContext) -> None:
         await reply(update, "unknown_message")
 
 
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A press no handler took: a flow's button after the flow ended or moved on."""
+    await alert(update, "button_expired")
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:
     return [
         CommandHandler("help", help_command),
@@ -44,4 +63,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, object]]:
 
 def fallback_handlers() -> list[BaseHandler[Update, BotContext, object]]:
     """Last in the order: anything no flow took."""
-    return [MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, fallback)]
+    return [
+        CallbackQueryHandler(stale_button),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, fallback),
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, current_actor
+from handlers.common import BotContext, alert, button_of, current_actor
 from messages import label, render_text
 from storage.campaigns import acknowledge, was_recipient
 
@@ -16,14 +16,15 @@ async def on_acknowledge(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    campaign_id = int(query.data.removeprefix("ack:"))
+    campaign_id = button_of(context).id
     if campaign_id == 0:  # the office's preview
-        await query.answer(render_text("ack_preview"), show_alert=True)
+        await alert(update, "ack_preview")
         return
     actor = await current_actor(update, context)
     person = actor.person if actor else None
+    # Acknowledging asks more than seeing the campaign: that it was sent to this person.
     if person is None or not await was_recipient(context.db, campaign_id, person.id):
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+        await alert(update, "not_allowed_short")
         return
     new, when = await acknowledge(context.db, campaign_id, person.id, context.clock.now())
     await query.answer(render_text("ack_done" if new else "ack_already", when=when))

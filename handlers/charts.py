@@ -14,12 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from telegram import InlineKeyboardButton, InputFile, Message, Update
 
 from formats.charts import MAX_BARS, render_chart
-from handlers.common import BotContext, current_actor, pressed_id
+from handlers.common import BotContext, alert, button_of, current_actor
 from messages import label, render
 from storage.access import scope_unit_ids
-from storage.campaigns import campaign_visible, get_campaign
+from storage.campaigns import get_campaign
 from storage.exports import assemble_chart, read_chart
 from storage.reports import get_round
+from storage.visibility import may_see_round
 
 PREFIX = "ch:"
 PATTERN = r"^ch:\d+$"
@@ -32,23 +33,19 @@ def chart_button(round_id: int) -> InlineKeyboardButton:
 
 async def show_chart(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    if query is None:
-        return
+    round_id = button_of(context).id  # the gate let only the office press it
     actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await query.answer(render("not_allowed_short"), show_alert=True)
+    if query is None or actor is None or not await may_see_round(context.db, actor, round_id):
+        await alert(update, "not_allowed_short")
         return
-    scope = await scope_unit_ids(context.db, actor)
-    info = await get_round(context.db, pressed_id(update, PREFIX))
-    if info is None or not await campaign_visible(context.db, info.campaign_id, scope):
-        await query.answer(render("not_allowed_short"), show_alert=True)
-        return
-    campaign = await get_campaign(context.db, info.campaign_id)
-    item = next((r for r in campaign.rounds if r.id == info.id), None) if campaign else None
+    info = await get_round(context.db, round_id)
+    campaign = await get_campaign(context.db, info.campaign_id) if info else None
+    item = next((r for r in campaign.rounds if r.id == round_id), None) if campaign else None
     if campaign is None or item is None:
-        await query.answer(render("not_allowed_short"), show_alert=True)
+        await alert(update, "not_allowed_short")
         return
     await query.answer()
+    scope = await scope_unit_ids(context.db, actor)
     source = await read_chart(context.db, campaign, item, scope)
     data = assemble_chart(source, context.clock.now(), context.config.timezone)
     picture = await asyncio.get_running_loop().run_in_executor(CHART_WORKERS, render_chart, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -35,10 +35,10 @@ from bot.clock import Clock, SystemClock
 from bot.commands import commands_for
 from bot.config import Config
 from bot.sender import OutboxSender
-from messages import label, render
+from handlers.permissions import Button
+from messages import label, render, render_text
 from storage.access import actor_for, actor_of
 from storage.db import Database
-from storage.drafts import delete_draft, load_draft, save_draft
 from storage.models import Actor, Person, Role
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
     # The sender's roster row as the gate read it (handlers/registration.py): one context
     # serves every handler group of an update, so current_actor need not read it again.
     sender_row: tuple[int, Person | None] | None = None
+    # The button pressed, as the gate parsed and allowed it (handlers/gate.py).
+    button: Button | None = None
 
     @property
     def services(self) -> Services:
@@ -106,6 +108,16 @@ async def current_actor(update: Update, context: BotContext) -> Actor | None:
 _ANSWERED: set[str] = set()  # callback queries already answered (Telegram takes one answer)
 
 
+def _first_answer(query_id: str) -> bool:
+    """True the first time a press is answered (then it is recorded as answered)."""
+    if query_id in _ANSWERED:
+        return False
+    if len(_ANSWERED) > 10_000:
+        _ANSWERED.clear()
+    _ANSWERED.add(query_id)
+    return True
+
+
 async def say(
     update: Update, template: str, keyboard: InlineKeyboardMarkup | None = None, **values: Any
 ) -> Message:
@@ -113,16 +125,28 @@ async def say(
     however many messages the handler sends (the old buttons stay, as history)."""
     query = update.callback_query
     if query is not None:
-        if query.id not in _ANSWERED:
-            if len(_ANSWERED) > 10_000:
-                _ANSWERED.clear()
-            _ANSWERED.add(query.id)
+        if _first_answer(query.id):
             await query.answer()
         if isinstance(query.message, Message):
             return await query.message.reply_html(
                 render(template, **values), reply_markup=keyboard
             )
     return await incoming(update).reply_html(render(template, **values), reply_markup=keyboard)
+
+
+async def alert(update: Update, template: str, **values: Any) -> None:
+    """Answer a button press with an alert (a refusal, a stale button): nothing is sent to
+    the chat. Only the first answer of a press counts, as in `say`."""
+    query = update.callback_query
+    if query is not None and _first_answer(query.id):
+        await query.answer(render_text(template, **values), show_alert=True)
+
+
+def button_of(context: BotContext) -> Button:
+    """The button pressed, parsed and allowed by the gate (handlers/gate.py)."""
+    if context.button is None:
+        raise ValueError("no button press was parsed for this update")
+    return context.button
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:
@@ -133,43 +157,17 @@ def contact_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-async def load_flow(update: Update, context: BotContext, flow: str) -> dict[str, Any]:
-    """The sender's draft of a flow ({} when there is none)."""
-    user = update.effective_user
-    data = await load_draft(context.db, user.id, flow) if user else None
-    return data or {}
-
-
-async def drop_flow(update: Update, context: BotContext, flow: str) -> None:
-    """Forget the sender's draft of a flow (the flow ended or was cancelled)."""
-    user = update.effective_user
-    if user is not None:
-        await delete_draft(context.db, user.id, flow)
-
-
 def pressed(update: Update) -> str:
-    """The data of the button pressed ("" when the update is not a button press)."""
+    """The data of the button pressed ("" when the update is not a button press). The gate
+    has checked it; its fields, typed and bounded, are `button_of(context)`."""
     query = update.callback_query
     return (query.data or "") if query is not None else ""
-
-
-def pressed_id(update: Update, prefix: str) -> int:
-    """The number a button's data carries after `prefix` (0 when it carries none)."""
-    rest = pressed(update).removeprefix(prefix)
-    return int(rest) if rest.isdigit() else 0
 
 
 def wake_sender(context: BotContext) -> None:
     """New outbox rows: the sender looks at once instead of at its next poll."""
     if context.services.sender is not None:
         context.services.sender.wake()
-
-
-async def save_flow(update: Update, context: BotContext, flow: str, draft: Any) -> None:
-    """Save the sender's draft dataclass of a flow (written at every step)."""
-    user = update.effective_user
-    if user is not None:
-        await save_draft(context.db, user.id, flow, asdict(draft), context.clock.now())
 
 
 async def reply(update: Update, template: str, **values: Any) -> Message:
@@ -204,7 +202,9 @@ H = TypeVar("H", bound=Handler)
 
 
 def require_role(*roles: Role) -> Callable[[H], H]:
-    """Refuse, with a message, anyone who is not registered or not of these roles."""
+    """Refuse, with a message, anyone who is not registered or not of these roles. The gate
+    (handlers/gate.py) refuses them first, from its table; this is the second line, and
+    tests/test_gate.py checks that both name the same roles."""
 
     def decorate(handler: H) -> H:
         @wraps(handler)
@@ -220,6 +220,7 @@ def require_role(*roles: Role) -> Callable[[H], H]:
                 return None
             return await handler(update, context)
 
+        guarded.required_roles = roles  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate

@@ -29,10 +29,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from formats.report_docx import build_review_docx
 from formats.workbook import build_workbook
-from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
+from handlers.common import (
+    BotContext,
+    alert,
+    button_of,
+    current_actor,
+    reply,
+    require_role,
+    say,
+)
 from messages import label, render
 from storage.access import scope_unit_ids
-from storage.campaigns import Campaign, campaign_visible, campaigns_visible, get_campaign
+from storage.campaigns import Campaign, campaigns_visible, get_campaign
 from storage.exports import (
     assemble_export,
     assemble_review,
@@ -42,6 +50,7 @@ from storage.exports import (
 )
 from storage.models import Actor
 from storage.reports import get_round
+from storage.visibility import may_see_campaign, may_see_round
 
 log = logging.getLogger(__name__)
 SHOWN_CAMPAIGNS = 8
@@ -94,38 +103,31 @@ async def export_menu(update: Update, context: BotContext) -> None:
     )  # fmt: skip
 
 
-async def _refuse(update: Update) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(render("not_allowed_short"), show_alert=True)
-
-
 async def workbook_button(update: Update, context: BotContext) -> None:
-    """«📊 …»: the campaign's workbook, if the presser may see the campaign."""
+    """«📊 …»: the campaign's workbook. The gate let only the office and principals press it;
+    the campaign must be one the presser may see, before anything of it is read."""
+    campaign_id = button_of(context).id
     actor = await current_actor(update, context)
-    if actor is None or actor.role not in ("office", "principal"):
-        await _refuse(update)
-        return
-    scope = await scope_unit_ids(context.db, actor)
-    campaign_id = pressed_id(update, "xx:")
-    if not await campaign_visible(context.db, campaign_id, scope):
-        await _refuse(update)
+    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
+        await alert(update, "not_allowed_short")
         return
     campaign = await get_campaign(context.db, campaign_id)
     if campaign is not None:
+        scope = await scope_unit_ids(context.db, actor)
         await _workbook(update, context, actor, campaign, scope)
 
 
 async def draft_button(update: Update, context: BotContext) -> None:
-    """«📄 …»: the compiled report draft of a review round (office only)."""
+    """«📄 …»: the compiled report draft of a review round (the gate lets only the office
+    press it), for a round the presser may see."""
+    round_id = button_of(context).id
     actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await _refuse(update)
+    if actor is None or not await may_see_round(context.db, actor, round_id):
+        await alert(update, "not_allowed_short")
         return
-    scope = await scope_unit_ids(context.db, actor)
-    info = await get_round(context.db, pressed_id(update, "xd:"))
-    if info is None or not await campaign_visible(context.db, info.campaign_id, scope):
-        await _refuse(update)
+    info = await get_round(context.db, round_id)
+    if info is None:
+        await alert(update, "not_allowed_short")
         return
     if info.form != "review" or info.form_json:
         await say(update, "export_not_review", round=info)
@@ -133,9 +135,10 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if not await _start(update, context, actor):
         return
     try:
+        scope = await scope_unit_ids(context.db, actor)
         source = await read_review(context.db, info.campaign_id, info.id, scope)
         if source is None:  # the round vanished since the button was made
-            await _refuse(update)
+            await alert(update, "not_allowed_short")
             return
         now, timezone = context.clock.now(), context.config.timezone
 

@@ -18,7 +18,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import charts
-from handlers.common import BotContext, current_actor, pressed_id, reply, require_role, say
+from handlers.common import (
+    BotContext,
+    alert,
+    button_of,
+    current_actor,
+    reply,
+    require_role,
+    say,
+)
 from handlers.round_close import toggle_button
 from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
@@ -26,7 +34,6 @@ from storage.campaigns import (
     Audience,
     Campaign,
     campaign_audience,
-    campaign_visible,
     campaigns_visible,
     delivery_by_unit,
     get_campaign,
@@ -35,6 +42,7 @@ from storage.campaigns import (
 from storage.models import Actor
 from storage.reports import get_round, tasks_for
 from storage.round_progress import round_progress
+from storage.visibility import may_see_round
 
 SHOWN_CAMPAIGNS = 5
 SHOWN_UNITS = 30
@@ -115,19 +123,15 @@ async def show_missing(update: Update, context: BotContext) -> None:
     """The «Ai chưa nộp» button under a round: by unit and given name, who has not answered
     and who has not registered, within the presser's scope. Nothing is read about the round
     before the presser is known to be entitled to it; anyone else gets an alert."""
-    query = update.callback_query
+    round_id = button_of(context).id
     actor = await current_actor(update, context)
-    info = await get_round(context.db, pressed_id(update, "rn:"))
-    scope = await scope_unit_ids(context.db, actor) if actor is not None else set()
-    if (
-        actor is None
-        or actor.role not in ("office", "principal")
-        or info is None
-        or not await campaign_visible(context.db, info.campaign_id, scope)
-    ):
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+    if actor is None or not await may_see_round(context.db, actor, round_id):
+        await alert(update, "not_allowed_short")
         return
+    info = await get_round(context.db, round_id)
+    if info is None:
+        return
+    scope = await scope_unit_ids(context.db, actor)
     campaign = await get_campaign(context.db, info.campaign_id)
     if campaign is None:
         return

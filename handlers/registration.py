@@ -1,5 +1,8 @@
 """Registration: `/start CODE` from an invite link, or the person's own shared contact; and
-the gate that tells someone removed from the roster so, whatever they send."""
+turning away someone removed from the roster, whatever they send (asked by the gate,
+handlers/gate.py). Campaigns launched before someone registers are queued to them in the
+registration's own transaction (storage/people.py), so a failed welcome message cannot lose
+them."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from telegram.ext import (
     BaseHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -25,8 +27,7 @@ from handlers.common import (
 )
 from messages import render
 from storage.access import office_contact
-from storage.campaigns import deliver_to_newcomer
-from storage.models import Actor, Person
+from storage.models import Actor
 from storage.people import (
     Registration,
     RegistrationResult,
@@ -99,15 +100,19 @@ async def contact(update: Update, context: BotContext) -> None:
 async def _answer(update: Update, context: BotContext, result: RegistrationResult) -> None:
     if result.outcome in (Registration.REGISTERED, Registration.ALREADY):
         actor = await current_actor(update, context)
-        if actor is not None:
-            template = (
-                "registration_welcome"
-                if result.outcome is Registration.REGISTERED
-                else "registration_already"
-            )
-            await _greet(update, context, actor, template)
-        if result.outcome is Registration.REGISTERED and result.person is not None:
-            await _deliver_missed_campaigns(context, result.person)
+        try:
+            if actor is not None:
+                template = (
+                    "registration_welcome"
+                    if result.outcome is Registration.REGISTERED
+                    else "registration_already"
+                )
+                await _greet(update, context, actor, template)
+        finally:
+            # The campaigns they missed were queued with the registration, in its transaction:
+            # they go out after the welcome, or without it if it failed.
+            if result.missed:
+                wake_sender(context)
         return
     # An OFFICE_ADMIN_IDS admin may open a stale link; they are in already.
     actor = await current_actor(update, context)
@@ -125,12 +130,6 @@ async def _answer(update: Update, context: BotContext, result: RegistrationResul
     )
 
 
-async def _deliver_missed_campaigns(context: BotContext, person: Person) -> None:
-    queued = await deliver_to_newcomer(context.db, person, context.clock.now())
-    if queued:
-        wake_sender(context)
-
-
 async def _greet(update: Update, context: BotContext, actor: Actor, template: str) -> None:
     if actor.is_admin:
         template = "registration_admin"
@@ -145,9 +144,10 @@ async def _greet(update: Update, context: BotContext, actor: Actor, template: st
 
 
 async def turn_away_removed(update: Update, context: BotContext) -> None:
-    """Before any flow: someone removed from the roster (their row deactivated) is told so and
-    whom to ask, for a command, a message or a button alike. Only a way back in passes: an
-    invite link or their contact, for when the office has added them again."""
+    """Called by the gate (handlers/gate.py) before any flow: someone removed from the
+    roster (their row deactivated) is told so and whom to ask, for a command, a message or
+    a button alike. Only a way back in passes: an invite link or their contact, for when
+    the office has added them again."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != Chat.PRIVATE:
         return
@@ -177,11 +177,6 @@ def _registering(update: Update) -> bool:
         return False
     words = (message.text or "").split()
     return message.contact is not None or (len(words) > 1 and words[0].split("@")[0] == "/start")
-
-
-def gate_handlers() -> list[BaseHandler[Update, BotContext, object]]:
-    """Run in a group before all others (see bot/app.py)."""
-    return [TypeHandler(Update, turn_away_removed)]
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:

@@ -6,7 +6,8 @@ filled in. When it comes back, that office person is told what changed (handlers
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,23 +24,24 @@ from telegram.ext import (
 
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    pressed,
-    pressed_id,
     say,
     stay,
     wake_sender,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length
 from handlers.reports import form_of, summary_lines
-from messages import label, render, render_text
+from messages import label, render
 from storage.access import may_access, scope_unit_ids
-from storage.drafts import load_draft, save_draft
+from storage.db import Database
 from storage.forms import QuestionType
 from storage.models import Actor
+from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Evidence,
     Notice,
@@ -52,33 +54,60 @@ from storage.reports import (
     return_for_additions,
     submitted_for_round,
 )
+from storage.visibility import may_see_evidence, may_see_round, may_see_submission
 
 log = logging.getLogger(__name__)
 FLOW = "trabosung"
 SHOWN = 30
 SHOWN_FILES = 40  # evidence buttons under a report (Telegram allows 100 buttons a keyboard)
-_EVIDENCE_PRESS = re.compile(r"ev:(\d+):(\d+)")
+
+
+Visibility = Callable[[Database, Actor, int], Awaitable[bool]]
 
 
 class Step(StrEnum):
     REASON = "reason"
 
 
+@dataclass
+class ReturnDraft:
+    """The report the office is writing a reason for."""
+
+    submission_id: int
+
+
+RETURN: Flow[ReturnDraft] = Flow(FLOW, ReturnDraft, lost="review_lost")
+
+
 async def _office(update: Update, context: BotContext) -> Actor | None:
+    """The office person writing a reason (a message: the gate only checks the button that
+    started it, so a role lost meanwhile is caught here)."""
     actor = await current_actor(update, context)
     if actor is None or actor.role != "office":
-        query = update.callback_query
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+        await say(update, "not_allowed_short")
+        return None
+    return actor
+
+
+async def _seeing(
+    update: Update, context: BotContext, may_see: Visibility, object_id: int
+) -> Actor | None:
+    """The presser, if they may see what the button names (a storage.visibility question);
+    else an alert, and nothing about it has been read. Only the office gets this far (the
+    gate, handlers/permissions.py)."""
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see(context.db, actor, object_id):
+        await alert(update, "not_allowed_short")
         return None
     return actor
 
 
 async def list_submitted(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    round_id = button_of(context).id
+    actor = await _seeing(update, context, may_see_round, round_id)
     if actor is None:
         return
-    info = await get_round(context.db, pressed_id(update, "rv:"))
+    info = await get_round(context.db, round_id)
     scope = await scope_unit_ids(context.db, actor)
     entries = await submitted_for_round(context.db, info.id, scope) if info else []
     if info is None or not entries:
@@ -92,17 +121,14 @@ async def list_submitted(update: Update, context: BotContext) -> None:
 
 
 async def show_submitted(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
-    if actor is None:
+    submission_id = button_of(context).id
+    if await _seeing(update, context, may_see_submission, submission_id) is None:
         return
-    entry = await author_of(context.db, pressed_id(update, "rs:"))
-    submission = await get_submission(context.db, entry.id) if entry else None
+    entry = await author_of(context.db, submission_id)
+    submission = await get_submission(context.db, submission_id)
     info = await get_round(context.db, submission.round_id) if submission else None
     if entry is None or submission is None or info is None:
         await say(update, "review_none")
-        return
-    if not await may_access(context.db, actor, entry.unit_id):
-        await say(update, "not_allowed_short")
         return
     lines = await summary_lines(context, info, submission.answers)
     files = await evidence_list(context.db, _evidence_ids(info, submission))
@@ -131,36 +157,28 @@ def _evidence_ids(info: RoundInfo, submission: Submission) -> list[int]:
 async def send_evidence(update: Update, context: BotContext) -> None:
     """An evidence button under a report: the file itself, sent to the office by its Telegram
     file id. The press names the submission and the file; both are checked first."""
-    query = update.callback_query
-    actor = await _office(update, context)
-    if query is None or actor is None:
+    press = button_of(context)
+    submission_id, evidence_id = press.number(0), press.number(1)
+    actor = await _seeing(update, context, may_see_submission, submission_id)
+    if actor is None:
         return
-    match = _EVIDENCE_PRESS.fullmatch(pressed(update))
-    submission = await get_submission(context.db, int(match[1])) if match else None
+    if not await may_see_evidence(context.db, actor, submission_id, evidence_id):
+        await alert(update, "review_evidence_gone")  # the report no longer holds it
+        return
+    submission = await get_submission(context.db, submission_id)
     info = await get_round(context.db, submission.round_id) if submission else None
-    if (
-        match is None
-        or submission is None
-        or info is None
-        or submission.status == "draft"
-        or not await may_access(context.db, actor, submission.unit_id)
-    ):
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    found = await evidence_list(context.db, [evidence_id])
+    if submission is None or info is None or not found:
+        await alert(update, "review_evidence_gone")
         return
-    evidence_id = int(match[2])
-    evidence = None
-    if evidence_id in _evidence_ids(info, submission):
-        found = await evidence_list(context.db, [evidence_id])
-        evidence = found[0] if found else None
-    if evidence is None:
-        await query.answer(render_text("review_evidence_gone"), show_alert=True)
-        return
-    await query.answer()
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
     entry = await author_of(context.db, submission.id)
-    caption = render("review_evidence_caption", evidence=evidence, round=info, entry=entry)
+    caption = render("review_evidence_caption", evidence=found[0], round=info, entry=entry)
     chat = update.effective_chat
     if chat is not None:
-        await _send_file(context, chat.id, evidence, caption)
+        await _send_file(context, chat.id, found[0], caption)
 
 
 async def _send_file(context: BotContext, chat_id: int, evidence: Evidence, caption: str) -> None:
@@ -188,15 +206,12 @@ async def _send_file(context: BotContext, chat_id: int, evidence: Evidence, capt
 
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:
-    actor = await _office(update, context)
-    if actor is None:
+    submission_id = button_of(context).id
+    actor = await _seeing(update, context, may_see_submission, submission_id)
+    entry = await author_of(context.db, submission_id) if actor is not None else None
+    if actor is None or entry is None:
         return ConversationHandler.END
-    entry = await author_of(context.db, pressed_id(update, "rb:"))
-    if entry is None or not await may_access(context.db, actor, entry.unit_id):
-        await say(update, "not_allowed_short")
-        return ConversationHandler.END
-    now = context.clock.now()
-    await save_draft(context.db, actor.telegram_id, FLOW, {"submission_id": entry.id}, now)
+    await RETURN.save(update, context, ReturnDraft(entry.id))
     await say(update, "review_ask_reason", entry=entry)
     return Step.REASON
 
@@ -208,38 +223,41 @@ async def on_reason(update: Update, context: BotContext) -> Step | int:
     try:
         reason = check_length(incoming(update).text or "", 3, 1000)
     except InputError as error:
-        await say(update, error.template, **error.values)
-        return Step.REASON
-    draft = await load_draft(context.db, actor.telegram_id, FLOW) or {}
-    await drop_flow(update, context, FLOW)
-    submission_id = int(draft.get("submission_id", 0))
+        return await refuse(update, context, error, Step.REASON)
+    draft = await RETURN.load(update, context)
+    if draft is None:
+        return await RETURN.lost(update, context)
+    submission_id = draft.submission_id
     entry = await author_of(context.db, submission_id)
     submission = await get_submission(context.db, submission_id)
     info = await get_round(context.db, submission.round_id) if submission else None
     now = context.clock.now()
     if entry is None or info is None or not await may_access(context.db, actor, entry.unit_id):
+        await RETURN.drop(update, context)
         await say(update, "not_allowed_short")
         return ConversationHandler.END
     office = actor.person
     text = render("report_returned_notice", round=info, reason=reason, office=office)
-    button = {"text": label("complete_report"), "callback_data": f"rpt:{info.id}"}
+    button = Button(label("complete_report"), callback_data=f"rpt:{info.id}")
     notice = Notice(
-        {"text": text, "buttons": [[button]], "document": None, "title": info.name},
-        created_by=actor.telegram_id,
+        OutgoingMessage(text, ((button,),), title=info.name), created_by=actor.telegram_id
     )
     returned_by = office.id if office is not None else None
-    if not await return_for_additions(context.db, submission_id, reason, now, returned_by, notice):
+    # The send-back, its notice and the end of this flow: one transaction.
+    returned = await return_for_additions(
+        context.db, submission_id, reason, now, returned_by, notice, flow_end=RETURN.end(update)
+    )
+    state = RETURN.ended(update, context)
+    if not returned:
         await say(update, "review_not_submitted")
-        return ConversationHandler.END
+        return state
     wake_sender(context)
     await say(update, "review_returned", entry=entry)
-    return ConversationHandler.END
+    return state
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await drop_flow(update, context, FLOW)
-    await say(update, "review_cancelled")
-    return ConversationHandler.END
+    return await RETURN.cancel(update, context, "review_cancelled")
 
 
 def conversation() -> ConversationHandler[BotContext]:
@@ -261,5 +279,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         conversation(),
         CallbackQueryHandler(list_submitted, pattern=r"^rv:\d+$"),
         CallbackQueryHandler(show_submitted, pattern=r"^rs:\d+$"),
-        CallbackQueryHandler(send_evidence, pattern=r"^ev:"),
+        CallbackQueryHandler(send_evidence, pattern=r"^ev:\d+:\d+$"),
     ]

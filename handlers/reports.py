@@ -36,23 +36,23 @@ from telegram.ext import (
 from handlers.answers import check_file, format_answer, parse_answer
 from handlers.common import (
     BotContext,
+    alert,
+    button_of,
     current_actor,
-    drop_flow,
     flow_conversation,
     incoming,
-    load_flow,
     pressed,
-    pressed_id,
     require_role,
-    save_flow,
     say,
     stay,
     wake_sender,
 )
+from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from messages import label, render
 from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
+from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Notice,
     RoundInfo,
@@ -72,6 +72,7 @@ from storage.reports import (
     submit,
     tasks_for,
 )
+from storage.visibility import may_see_campaign
 
 log = logging.getLogger(__name__)
 FLOW = "baocao"
@@ -93,15 +94,14 @@ class ReportDraft:
     editing: bool = False  # came from the summary: go back there after the answer
 
 
+REPORT: Flow[ReportDraft] = Flow(FLOW, ReportDraft, command="baocao", lost="report_lost")
+
+
 # ---- plumbing -------------------------------------------------------------------------
 
 
-async def _flow(update: Update, context: BotContext) -> ReportDraft:
-    return ReportDraft(**await load_flow(update, context, FLOW))
-
-
 async def _set_flow(update: Update, context: BotContext, flow: ReportDraft) -> None:
-    await save_flow(update, context, FLOW, flow)
+    await REPORT.save(update, context, flow)
 
 
 @lru_cache(maxsize=64)
@@ -144,7 +144,14 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def from_campaign(update: Update, context: BotContext) -> None:
     """The "Báo cáo" button under a campaign message: that campaign's rounds."""
-    campaign_id = pressed_id(update, "rep:")
+    campaign_id = button_of(context).id
+    if campaign_id == 0:  # the office's preview of a launch
+        await alert(update, "ack_preview")
+        return
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
+        await alert(update, "not_allowed_short")
+        return
     await _list(update, context, campaign_id=campaign_id)
 
 
@@ -168,7 +175,7 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
 
 async def choose(update: Update, context: BotContext) -> Step | int:
     """A round picked from the list, or opened directly by a button elsewhere."""
-    round_id = pressed_id(update, "rpt:")
+    round_id = button_of(context).id
     person = await _person(update, context)
     info = await answerable_round(context.db, person, round_id) if person else None
     if person is None or info is None:
@@ -188,7 +195,7 @@ async def choose(update: Update, context: BotContext) -> Step | int:
 
 async def edit_sent(update: Update, context: BotContext) -> Step | int:
     """«Sửa» under a sent report shown read-only: the way into correcting it."""
-    round_id = pressed_id(update, "rpe:")
+    round_id = button_of(context).id
     person = await _person(update, context)
     info = await answerable_round(context.db, person, round_id) if person else None
     if person is None or info is None:
@@ -271,7 +278,8 @@ async def _current(
     user = update.effective_user
     state = await report_in_progress(context.db, user.id, FLOW) if user else None
     submission, info = (state.submission, state.round) if state else (None, None)
-    if state is None or submission is None or info is None:
+    flow = REPORT.decode(state.flow) if state is not None else None
+    if flow is None or submission is None or info is None:
         await say(update, "report_lost")
         return None
     if info.closed:  # the draft stays; if the office reopens the round, /baocao resumes it
@@ -279,7 +287,7 @@ async def _current(
         return None
     questions = form_of(info).questions
     question = questions[submission.step] if submission.step < len(questions) else None
-    return ReportDraft(**state.flow), submission, info, question
+    return flow, submission, info, question
 
 
 async def _advance(
@@ -308,8 +316,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     try:
         value = parse_answer(question, incoming(update).text or "")
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     stored = value.isoformat() if hasattr(value, "isoformat") else value
     fresh = await save_answer(context.db, submission.id, question.key, stored,
                               submission.step + 1, context.clock.now())  # fmt: skip
@@ -347,7 +354,7 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     elif data in ("rp:yes", "rp:no") and question.type is QuestionType.YESNO:
         value = data == "rp:yes"
     elif data.startswith("rp:c:") and question.type is QuestionType.CHOICE:
-        index = int(data.removeprefix("rp:c:"))
+        index = button_of(context).number(0)
         if not 0 <= index < len(question.choices):
             return Step.ANSWER
         value = question.choices[index]
@@ -389,8 +396,7 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     try:
         check_file(question, size, mime, count=len(files))
     except InputError as error:
-        await say(update, error.template, now=context.clock.now(), **error.values)
-        return Step.ANSWER
+        return await refuse(update, context, error, Step.ANSWER)
     kind = "document" if document is not None else "photo"
     evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
     if evidence_id not in files:
@@ -455,7 +461,7 @@ async def _review(
     if submission.status == "submitted" and not submission.changed:
         if opening:
             await discard_draft(context.db, submission.id)
-            await drop_flow(update, context, FLOW)
+            await REPORT.drop(update, context)
         keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
         await say(update, "report_sent", keyboard, editing=not opening, **values)
         return ConversationHandler.END if opening else Step.REVIEW
@@ -501,8 +507,7 @@ async def on_pick(update: Update, context: BotContext) -> Step | int:
     if state is None:
         return ConversationHandler.END
     flow, submission, info, _ = state
-    data = pressed(update)
-    index = int(data.removeprefix("rp:q:"))
+    index = button_of(context).number(0)
     if not 0 <= index < len(form_of(info).questions):
         return Step.PICK
     flow.editing = True
@@ -530,13 +535,13 @@ async def _submit(
         comeback = await _comeback_notice(context, person, info, submission)
     receipt = await submit(
         context.db, submission.id, person.id, info.deadline, context.clock.now(),
-        flow_draft=(person.telegram_id, FLOW) if person.telegram_id else None,
-        comeback=comeback,
+        flow_end=REPORT.end(update), comeback=comeback,
     )  # fmt: skip
+    state = REPORT.ended(update, context)  # the draft and the conversation ended with it
     if comeback is not None:
         wake_sender(context)
     await say(update, "report_receipt", round=info, receipt=receipt)
-    return ConversationHandler.END
+    return state
 
 
 async def _comeback_notice(
@@ -552,17 +557,14 @@ async def _comeback_notice(
             changes.append((question, *shown))
     text = render("report_comeback_notice", round=info, person=person, changes=changes,
                   shown=SHOWN_CHANGES)  # fmt: skip
-    button = {"text": label("open_report"), "callback_data": f"rs:{submission.id}"}
-    payload = {"text": text, "buttons": [[button]], "document": None, "title": info.name}
-    return Notice(payload, person.telegram_id)
+    button = Button(label("open_report"), callback_data=f"rs:{submission.id}")
+    return Notice(OutgoingMessage(text, ((button,),), title=info.name), person.telegram_id)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    flow = await _flow(update, context)
-    submission = (
-        await get_submission(context.db, flow.submission_id) if flow.submission_id else None
-    )
-    await drop_flow(update, context, FLOW)
+    flow = await REPORT.load(update, context)
+    submission = await get_submission(context.db, flow.submission_id) if flow is not None else None
+    await REPORT.drop(update, context)
     if submission is not None and submission.status != "draft":
         # A correction that was not sent: the submitted version stays as it was.
         await discard_draft(context.db, submission.id)

@@ -10,10 +10,18 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import BotContext, current_actor, incoming, reply, require_role
+from handlers.common import (
+    BotContext,
+    alert,
+    button_of,
+    current_actor,
+    incoming,
+    reply,
+    require_role,
+)
 from messages import label, render, render_text
 from storage.access import may_manage_roster, roster_import_unit, scope_unit_ids
 from storage.models import Actor, Person
@@ -21,7 +29,8 @@ from storage.people import invites_for_roster
 from storage.roster import RosterChanges, apply_import, export_rows, preview_import
 from storage.roster_file import MAX_FILE_BYTES, RosterFileError, RosterIssue, read_roster
 from storage.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
-from storage.uploads import close_upload, get_upload, save_upload
+from storage.uploads import close_upload, get_upload, save_upload, upload_status
+from storage.visibility import may_see_upload
 
 log = logging.getLogger(__name__)
 SHOWN_ISSUES = 20
@@ -96,28 +105,52 @@ async def roster_document(update: Update, context: BotContext) -> None:
 
 async def roster_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    if query is None or query.data is None:
-        return
+    press = button_of(context)
     actor = await current_actor(update, context)
-    if actor is None or not await may_manage_roster(context.db, actor):
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    if query is None or actor is None or not await may_manage_roster(context.db, actor):
+        await alert(update, "not_allowed_short")
         return
-    action, _, argument = query.data.removeprefix("roster:").partition(":")
-    await query.answer()
     message = query.message if isinstance(query.message, Message) else None
+    if press.kind in ("roster:apply", "roster:drop"):
+        action = press.kind.removeprefix("roster:")
+        if await _pending(update, context, actor, message, press.id) and message is not None:
+            await query.answer()
+            await _settle_upload(context, actor, message, press.id, action)
+        return
+    await query.answer()
     if message is None:
         return
-    if action in ("apply", "drop") and argument.isdigit():
-        await _settle_upload(context, actor, message, int(argument), action)
-    elif action == "template":
+    if press.kind == "roster:template":
         scope = await _scope_person(context, actor)
         rows = template_rows(None if scope is None else (scope.unit_code, scope.unit_name))
         data = roster_bytes(rows, xlsx=True)
         await _send_file(message, data, "mau_danh_sach.xlsx", "roster_template_caption")
-    elif action == "export":
+    elif press.kind == "roster:export":
         await _send_export(context, actor, message)
-    elif action == "invites":
+    elif press.kind == "roster:invites":
         await _send_invites(context, actor, message)
+
+
+async def _pending(
+    update: Update, context: BotContext, actor: Actor, message: Message | None, upload_id: int
+) -> bool:
+    """Is the upload a preview names this person's, and still waiting? Else an alert. A
+    preview dropped or superseded by a newer file that still shows its buttons is edited
+    to say so; one already applied keeps its result (a second tap on «Áp dụng»)."""
+    if not await may_see_upload(context.db, actor, upload_id):
+        await alert(update, "not_allowed_short")
+        return False
+    status = await upload_status(context.db, upload_id)
+    if status == "pending":
+        return True
+    await alert(update, "roster_expired")
+    if status == "dropped" and message is not None and message.reply_markup is not None:
+        try:
+            await message.edit_text(render("roster_expired"))
+        except BadRequest as exc:  # two presses at once: the first already said it
+            if "not modified" not in str(exc).lower():
+                raise
+    return False
 
 
 async def _settle_upload(

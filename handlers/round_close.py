@@ -8,27 +8,30 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, current_actor, pressed_id, say
-from messages import label, render
+from handlers.common import BotContext, alert, button_of, current_actor, say
+from messages import label
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
 from storage.reports import RoundInfo, get_round, set_round_closed
+from storage.visibility import may_see_round
 
 
-async def _manageable(update: Update, context: BotContext, prefix: str) -> RoundInfo | None:
-    """The round a button names, if the sender may close or reopen it (else an alert)."""
-    query = update.callback_query
-    info = await get_round(context.db, pressed_id(update, prefix))
-    campaign = await get_campaign(context.db, info.campaign_id) if info else None
+async def _manageable(update: Update, context: BotContext) -> RoundInfo | None:
+    """The round a button names, if the presser may close or reopen it (else an alert).
+    Nothing about the round is read before the presser is known to be entitled to see it."""
+    round_id = button_of(context).id
     actor = await current_actor(update, context)
+    if actor is None or not await may_see_round(context.db, actor, round_id):
+        await alert(update, "not_allowed_short")
+        return None
+    info = await get_round(context.db, round_id)
+    campaign = await get_campaign(context.db, info.campaign_id) if info else None
     if (
         info is None
         or campaign is None
-        or actor is None
         or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     ):
-        if query is not None:
-            await query.answer(render("not_allowed_short"), show_alert=True)
+        await alert(update, "not_allowed_short")
         return None
     return info
 
@@ -41,7 +44,7 @@ def toggle_button(round_id: int, closed: bool) -> InlineKeyboardButton:
 
 
 async def ask(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context, "rc:")
+    info = await _manageable(update, context)
     if info is None:
         return
     if info.closed:
@@ -55,7 +58,7 @@ async def ask(update: Update, context: BotContext) -> None:
 
 
 async def close(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context, "rcy:")
+    info = await _manageable(update, context)
     if info is None:
         return
     if not await set_round_closed(context.db, info.id, True):
@@ -66,7 +69,7 @@ async def close(update: Update, context: BotContext) -> None:
 
 
 async def reopen(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context, "ro:")
+    info = await _manageable(update, context)
     if info is None:
         return
     changed = await set_round_closed(context.db, info.id, False)

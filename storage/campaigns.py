@@ -3,7 +3,6 @@ and delivery progress per unit."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,10 +10,13 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.access import subtree_unit_ids
+from storage.audiences import answers_rounds
 from storage.db import Database
+from storage.drafts import FlowEnd, consume_draft
 from storage.models import ROLES, Person
 from storage.ordering import UnitOrder, read_unit_order
-from storage.outbox import create_broadcast, enqueue_broadcast
+from storage.outbox import enqueue_broadcast
+from storage.outgoing import OutgoingMessage
 from storage.people import people_in_units
 
 FORMS = ("short", "participation", "review")  # built-in report forms until custom forms land
@@ -117,38 +119,31 @@ async def resolve_audience(
     return Audience(frozenset(chosen), tuple(people))
 
 
-def answers_rounds(role: str, kinds: Iterable[str]) -> bool:
-    """Does someone of this role have something to answer among rounds of these kinds? A
-    per-unit round is the principal's; a per-person round is everyone's."""
-    return any(kind != "unit" or role == "principal" for kind in kinds)
+@dataclass(frozen=True)
+class CampaignMessages:
+    """What a campaign's recipients receive, in two versions: `answer` for those who have a
+    round to answer (with «📝 Báo cáo»), `read` for those who only read it (the same message
+    when the campaign has no rounds)."""
+
+    answer: OutgoingMessage
+    read: OutgoingMessage
+
+    def for_recipient(self, answers: bool) -> OutgoingMessage:
+        return self.answer if answers else self.read
 
 
-def recipient_payload(payload: dict[str, Any], answers: bool) -> dict[str, Any]:
-    """The payload as one recipient gets it. A campaign payload may carry `keyboards`: the
-    buttons of those who have rounds to answer (`answer`) and of those who only read (`read`)."""
-    keyboards = payload.get("keyboards")
-    if not keyboards:
-        return payload
-    return {**payload, "buttons": keyboards["answer" if answers else "read"]}
-
-
-def _row_payloads(
-    payload: dict[str, Any], people: Sequence[Person], kinds: Sequence[str]
-) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-    """The broadcast's payload (the keyboard most recipients get) and a payload of their own
-    for the others, so each recipient gets the right keyboard without a copy per row."""
-    if not payload.get("keyboards"):
-        return payload, {}
+def _row_messages(
+    messages: CampaignMessages, people: Sequence[Person], kinds: Sequence[str]
+) -> tuple[OutgoingMessage, dict[int, OutgoingMessage]]:
+    """The broadcast's message (the version most recipients get) and a message of their own
+    for the others, so each recipient gets the right version without a copy per row."""
+    if messages.answer == messages.read:
+        return messages.answer, {}
     answering = {p.id for p in people if answers_rounds(p.role, kinds)}
     most_answer = 2 * len(answering) >= len(people)
-    shared = recipient_payload(payload, most_answer)
-    own = {
-        p.id: {k: v for k, v in recipient_payload(payload, not most_answer).items()
-               if k != "keyboards"}
-        for p in people
-        if (p.id in answering) != most_answer
-    }  # fmt: skip
-    return shared, own
+    other = messages.for_recipient(not most_answer)
+    own = {p.id: other for p in people if (p.id in answering) != most_answer}
+    return messages.for_recipient(most_answer), own
 
 
 async def campaign_audience(db: Database, spec: CampaignSpec) -> Audience:
@@ -164,15 +159,18 @@ async def launch_campaign(
     spec: CampaignSpec,
     *,
     created_by: int,
-    payload_for: Callable[[int, Sequence[Round]], dict[str, Any]],
+    payload_for: Callable[[int, Sequence[Round]], CampaignMessages],
     progress_chat_id: int | None,
     progress_message_id: int | None,
     now: datetime,
+    flow_end: FlowEnd | None = None,
 ) -> tuple[int, int, Audience]:
     """Store the campaign, its rounds and one outbox row per registered recipient, in one
-    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive (with
-    `keyboards`, each recipient gets the one for their role: see `recipient_payload`); it runs
-    inside that transaction, in the database thread, so it must not touch the event loop."""
+    transaction. `payload_for(campaign_id, rounds)` builds what recipients receive, in its two
+    versions (each recipient gets the one for their role, and so do people who register
+    later); it runs inside that transaction, in the database thread, so it must not touch the
+    event loop. `flow_end`: the /phatdong draft that was confirmed ends in the same
+    transaction; `DraftGone`, and nothing launched, if it already had."""
     audience = await resolve_audience(
         db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
     )
@@ -181,20 +179,28 @@ async def launch_campaign(
     kinds = [r.kind for r in spec.rounds]
 
     def work(conn: sqlite3.Connection) -> tuple[int, int]:
+        if flow_end is not None:
+            consume_draft(conn, flow_end)
         campaign_id = _insert_campaign(conn, spec, created_by, now)
         rounds = _insert_rounds(conn, campaign_id, spec.rounds)
-        payload, own = _row_payloads(payload_for(campaign_id, rounds), recipients, kinds)
+        messages = payload_for(campaign_id, rounds)
+        conn.executemany(
+            "INSERT INTO campaign_messages (campaign_id, audience, payload) VALUES (?, ?, ?)",
+            [(campaign_id, "answer", messages.answer.encode()),
+             (campaign_id, "read", messages.read.encode())],
+        )  # fmt: skip
+        shared, own = _row_messages(messages, recipients, kinds)
         broadcast_id = enqueue_broadcast(
             conn,
             kind="campaign",
             campaign_id=campaign_id,
-            payload=payload,
+            message=shared,
             created_by=created_by,
             progress_chat_id=progress_chat_id,
             progress_message_id=progress_message_id,
             recipients=[(p.id, p.telegram_id) for p in recipients if p.telegram_id],
             now=now,
-            row_payloads=own,
+            row_messages=own,
         )
         return campaign_id, broadcast_id
 
@@ -489,43 +495,3 @@ async def received_by(db: Database, person_id: int) -> list[Received]:
     return [
         Received(r[0], r[1], r[2], datetime.fromisoformat(r[3]) if r[3] else None) for r in rows
     ]
-
-
-async def deliver_to_newcomer(db: Database, person: Person, now: datetime) -> int:
-    """Someone who registers after a launch still gets the plans meant for them: one small
-    broadcast (no progress message) per launched campaign whose audience includes them and
-    that they have not received. Returns how many were queued."""
-    if person.telegram_id is None:
-        return 0
-    rows = await db.fetchall(
-        "SELECT c.id, (SELECT b.payload FROM broadcasts b WHERE b.campaign_id = c.id"
-        " AND b.kind = 'campaign' ORDER BY b.id LIMIT 1) FROM campaigns c"
-        " WHERE c.status = 'launched'"
-    )
-    queued = 0
-    for campaign_id, payload in rows:
-        if payload is None or await was_recipient(db, campaign_id, person.id):
-            continue
-        campaign = await get_campaign(db, campaign_id)
-        if campaign is None:
-            continue
-        spec = campaign.spec
-        audience = await resolve_audience(
-            db, spec.issuer_unit_id, spec.audience_all, spec.units, spec.roles
-        )
-        if person.id not in {member.id for member in audience.people}:
-            continue
-        answers = answers_rounds(person.role, [r.kind for r in campaign.rounds])
-        await create_broadcast(
-            db,
-            kind="campaign",
-            campaign_id=campaign_id,
-            payload=recipient_payload(json.loads(payload), answers),
-            created_by=None,
-            progress_chat_id=None,
-            progress_message_id=None,
-            recipients=[(person.id, person.telegram_id)],
-            now=now,
-        )
-        queued += 1
-    return queued

@@ -11,7 +11,6 @@ in by the sender; broadcast timestamps are business times from the application's
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,20 +18,23 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
+from storage.drafts import FlowEnd, consume_draft
 from storage.ordering import UnitOrder, read_unit_order
+from storage.outgoing import OutgoingMessage, UndecodableMessage
 
 BROADCAST_KINDS = ("campaign", "announcement", "reminder")
 
 
 @dataclass(frozen=True)
 class OutboxItem:
-    """A claimed row, with the payload to send (the row's own, else the broadcast's)."""
+    """A claimed row, with the payload to send (the row's own, else the broadcast's): an
+    encoded OutgoingMessage, decoded by the sender when it sends it."""
 
     id: int
     broadcast_id: int
     person_id: int
     chat_id: int
-    payload: dict[str, Any]
+    payload: str
     attempts: int  # failed transient attempts so far
 
 
@@ -87,17 +89,17 @@ def enqueue_broadcast(
     *,
     kind: str,
     campaign_id: int | None,
-    payload: dict[str, Any],
+    message: OutgoingMessage,
     created_by: int | None,
     progress_chat_id: int | None,
     progress_message_id: int | None,
     recipients: Sequence[tuple[int, int]],
     now: datetime,
-    row_payloads: Mapping[int, dict[str, Any]] | None = None,
+    row_messages: Mapping[int, OutgoingMessage] | None = None,
 ) -> int:
     """Insert a broadcast and one pending row per (person_id, chat_id), inside the caller's
     transaction (so a campaign and its broadcast commit together). Returns the broadcast id.
-    `row_payloads` (by person id) gives a recipient a payload of their own instead of the
+    `row_messages` (by person id) gives a recipient a message of their own instead of the
     broadcast's."""
     if kind not in BROADCAST_KINDS:
         raise ValueError(f"unknown broadcast kind {kind!r}")
@@ -107,7 +109,7 @@ def enqueue_broadcast(
         (
             kind,
             campaign_id,
-            json.dumps(payload, ensure_ascii=False),
+            message.encode(),
             created_by,
             progress_chat_id,
             progress_message_id,
@@ -117,7 +119,7 @@ def enqueue_broadcast(
     broadcast_id = cursor.lastrowid
     assert broadcast_id is not None
     stamp = _stamp(now)
-    own = {k: json.dumps(v, ensure_ascii=False) for k, v in (row_payloads or {}).items()}
+    own = {person: own.encode() for person, own in (row_messages or {}).items()}
     conn.executemany(
         "INSERT INTO outbox (broadcast_id, person_id, chat_id, payload, updated_at)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -131,27 +133,34 @@ async def create_broadcast(
     *,
     kind: str,
     campaign_id: int | None,
-    payload: dict[str, Any],
+    message: OutgoingMessage,
     created_by: int | None,
     progress_chat_id: int | None,
     progress_message_id: int | None,
     recipients: Sequence[tuple[int, int]],
     now: datetime,
+    flow_end: FlowEnd | None = None,
 ) -> int:
-    """`enqueue_broadcast` in its own transaction."""
-    return await db.transact(
-        lambda conn: enqueue_broadcast(
+    """`enqueue_broadcast` in its own transaction. `flow_end`: the flow that confirmed the
+    broadcast (an announcement's preview) ends in the same transaction; `DraftGone`, and
+    nothing queued, if it already had."""
+
+    def work(conn: sqlite3.Connection) -> int:
+        if flow_end is not None:
+            consume_draft(conn, flow_end)
+        return enqueue_broadcast(
             conn,
             kind=kind,
             campaign_id=campaign_id,
-            payload=payload,
+            message=message,
             created_by=created_by,
             progress_chat_id=progress_chat_id,
             progress_message_id=progress_message_id,
             recipients=recipients,
             now=now,
         )
-    )
+
+    return await db.transact(work)
 
 
 # One statement, so a claim costs one round trip to SQLite's thread: retries whose time has come
@@ -179,7 +188,7 @@ async def claim_next(db: Database, now: datetime) -> OutboxItem | None:
         broadcast_id=broadcast_id,
         person_id=person_id,
         chat_id=chat_id,
-        payload=dict(json.loads(payload)),
+        payload=str(payload),
         attempts=attempts,
     )
 
@@ -298,13 +307,20 @@ async def open_broadcasts(db: Database) -> list[OpenBroadcast]:
             id=row["id"],
             kind=row["kind"],
             campaign_id=row["campaign_id"],
-            title=str(json.loads(row["payload"]).get("title") or ""),
+            title=_title(row["payload"]),
             created_by=row["created_by"],
             progress_chat_id=row["progress_chat_id"],
             progress_message_id=row["progress_message_id"],
         )
         for row in rows
     ]
+
+
+def _title(payload: str) -> str:
+    try:
+        return OutgoingMessage.decode(payload).title
+    except UndecodableMessage:
+        return ""
 
 
 async def finish_broadcast(db: Database, broadcast_id: int, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, cast
 
+from storage.audiences import queue_missed_campaigns
 from storage.db import Database
 from storage.models import Person, Role
 from storage.ordering import read_unit_order
@@ -73,11 +74,16 @@ class Registration(Enum):
 class RegistrationResult:
     outcome: Registration
     person: Person | None = None
+    missed: int = 0  # campaigns launched before, queued to the newcomer in the same transaction
 
 
 async def register_by_invite(
     db: Database, code: str, telegram_id: int, now: datetime
 ) -> RegistrationResult:
+    """Register by a personal invite code. A newcomer gets, in the same transaction, the
+    campaigns meant for them that were launched before (storage/audiences.py), so no failure
+    after the commit (the welcome message, a crash) can lose them."""
+
     def work(conn: sqlite3.Connection) -> RegistrationResult:
         invite = conn.execute(
             "SELECT person_id, used_at FROM invites WHERE code = ?", (code,)
@@ -100,6 +106,8 @@ async def register_by_invite(
 async def register_by_phone(
     db: Database, phone: str, telegram_id: int, now: datetime
 ) -> RegistrationResult:
+    """Register by the person's own shared contact; missed campaigns as for an invite."""
+
     def work(conn: sqlite3.Connection) -> RegistrationResult:
         person = _person_in(conn, "p.phone = ?", phone)
         if person is None:
@@ -155,7 +163,8 @@ def _bind(
         (now.isoformat(), person.id),
     )
     registered = Person(**{**person.__dict__, "telegram_id": telegram_id})
-    return RegistrationResult(Registration.REGISTERED, registered)
+    missed = queue_missed_campaigns(conn, registered, now)
+    return RegistrationResult(Registration.REGISTERED, registered, missed)
 
 
 @dataclass(frozen=True)

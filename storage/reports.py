@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database
-from storage.drafts import read_draft, remove_draft
+from storage.drafts import FlowEnd, end_flow, read_draft
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
 from storage.outbox import enqueue_broadcast
+from storage.outgoing import OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -343,9 +344,9 @@ class Receipt:
 @dataclass(frozen=True)
 class Notice:
     """A message a business action causes, queued through the outbox in the action's own
-    transaction: `payload` as the sender takes it, `created_by` the Telegram id behind it."""
+    transaction; `created_by` the Telegram id behind it."""
 
-    payload: dict[str, Any]
+    message: OutgoingMessage
     created_by: int | None
 
 
@@ -363,7 +364,7 @@ def _queue_notice(
     if row is None:
         return False
     enqueue_broadcast(
-        conn, kind="announcement", campaign_id=campaign_id, payload=notice.payload,
+        conn, kind="announcement", campaign_id=campaign_id, message=notice.message,
         created_by=notice.created_by, progress_chat_id=None, progress_message_id=None,
         recipients=[(person_id, int(row[0]))], now=now,
     )  # fmt: skip
@@ -372,13 +373,13 @@ def _queue_notice(
 
 async def submit(
     db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime,
-    flow_draft: tuple[int, str] | None = None, comeback: Notice | None = None,
+    flow_end: FlowEnd | None = None, comeback: Notice | None = None,
 ) -> Receipt:  # fmt: skip
     """The draft becomes the submitted version; the previous one stays in the history.
 
     Answers identical to the version already sent make no new version and keep its time and
     its on-time or late mark (a report resent unchanged after the deadline stays on time).
-    `flow_draft` (telegram id, flow): the conversation's draft, which ends with it.
+    `flow_end`: the conversation's draft and state, which end with it.
     `comeback`: for a report the office sent back, the notice to the office person who did,
     queued in this transaction."""
     late_now = now > deadline
@@ -419,8 +420,8 @@ async def submit(
             receipt = Receipt(version, now, late_now, correction=version > 1)
         if status == "returned" and comeback is not None:
             _queue_notice(conn, comeback, returned_by, campaign_id, now)
-        if flow_draft is not None:
-            remove_draft(conn, *flow_draft)
+        if flow_end is not None:
+            end_flow(conn, flow_end)
         return receipt
 
     return await db.transact(work)
@@ -436,13 +437,16 @@ async def discard_draft(db: Database, submission_id: int) -> None:
 
 async def return_for_additions(
     db: Database, submission_id: int, reason: str, now: datetime, returned_by: int | None,
-    notice: Notice | None = None,
+    notice: Notice | None = None, flow_end: FlowEnd | None = None,
 ) -> bool:  # fmt: skip
     """The office sends a submitted report back; it counts as not answered until resent.
     `returned_by`: the office person (None: an admin not on the roster). `notice` goes to
-    the report's author in the same transaction. False if it was not submitted."""
+    the report's author, and the office's flow (`flow_end`) ends, in the same transaction.
+    False if it was not submitted (the flow ends all the same)."""
 
     def work(conn: sqlite3.Connection) -> bool:
+        if flow_end is not None:
+            end_flow(conn, flow_end)
         changed = conn.execute(
             "UPDATE submissions SET status = 'returned', return_reason = ?, returned_at = ?,"
             " returned_by = ?, updated_at = ? WHERE id = ? AND status = 'submitted'",

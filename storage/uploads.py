@@ -61,3 +61,9 @@ async def close_upload(db: Database, upload_id: int, status: str) -> bool:
         )
     )
     return changed == 1
+
+
+async def upload_status(db: Database, upload_id: int) -> str | None:
+    """'pending', 'applied' or 'dropped' (None: no such upload), without reading the file."""
+    status = await db.fetchval("SELECT status FROM roster_uploads WHERE id = ?", (upload_id,))
+    return None if status is None else str(status)

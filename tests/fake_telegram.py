@@ -28,7 +28,8 @@ ports the open-source Bot API server (tdlib/telegram-bot-api) and TDLib (tdlib/t
 where each rule comes from. ``parse_mode="HTML"`` is parsed as TDLib parses it; texts are then
 cleaned and trimmed, and counted in Unicode code points, as Telegram does.
 
-Simplifications: only private chats exist (a chat is registered with `FakeTelegram.user`);
+Simplifications: private chats (`FakeTelegram.user`) and, minimally, group chats
+(`FakeTelegram.group`: a member's message in it and what the bot posts there);
 Markdown parse modes are stored unparsed; explicit ``entities`` are taken as given; an HTML
 <tg-time> gives no entity and a tg://user?id= link stays a text_link (Telegram makes a
 text_mention); uploads are not size-checked.
@@ -41,6 +42,7 @@ import contextlib
 import enum
 import hashlib
 import ipaddress
+import itertools
 import json
 import re
 import time
@@ -392,8 +394,11 @@ class FakeUser:
 
     # --- things the user does -------------------------------------------------------------
 
-    async def send(self, text: str, *, reply_to: SentMessage | None = None) -> None:
-        """A text message; a leading /command gets a bot_command entity like Telegram adds."""
+    async def send(
+        self, text: str, *, reply_to: SentMessage | None = None, chat: FakeGroup | None = None
+    ) -> None:
+        """A text message; a leading /command gets a bot_command entity like Telegram adds.
+        `chat`: written in that group instead of the private chat."""
         content: JSON = {"text": text}
         command = re.match(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)", text)
         if command:
@@ -404,7 +409,16 @@ class FakeUser:
             reply = self.tg._message_dict(reply_to.chat_id, reply_to.message_id)
             if reply is not None:
                 content["reply_to_message"] = reply
-        await self.tg._user_message(self, content)
+        await self.tg._user_message(self, content, chat)
+
+    async def edit(self, message: JSON, text: str) -> None:
+        """Edit a message this user sent (one of `outbox`) to say `text`: Telegram sends the
+        bot an edited_message update with the same message_id."""
+        edited: JSON = {**message, "text": text, "edit_date": int(time.time())}
+        edited.pop("entities", None)
+        self.tg._user_messages[(message["chat"]["id"], message["message_id"])] = edited
+        self.tg._push_update({"edited_message": edited})
+        await asyncio.sleep(0)
 
     async def share_contact(
         self,
@@ -533,7 +547,22 @@ class FakeUser:
             await asyncio.sleep(0.01)
 
 
+class FakeGroup(FakeUser):
+    """A group chat (or supergroup, channel) the bot is in, with a negative id. Members write
+    there with `FakeUser.send(text, chat=group)`; `messages`/`expect` read what the bot
+    posted there."""
+
+    def __init__(self, tg: FakeTelegram, chat_id: int, title: str, kind: str = "group") -> None:
+        super().__init__(tg, chat_id, title)
+        self.title = title
+        self.kind = kind
+
+    def chat(self) -> JSON:
+        return {"id": self.id, "type": self.kind, "title": self.title}
+
+
 _Handler = Callable[[JSON, dict[str, _Upload]], Awaitable[Any]]
+_CALLBACK_QUERY_IDS = itertools.count(4_000_000_000_000_001)
 
 
 class FakeTelegram:
@@ -684,6 +713,15 @@ class FakeTelegram:
         self.users[user_id] = created
         return created
 
+    def group(self, chat_id: int, title: str = "Nhóm", kind: str = "group") -> FakeGroup:
+        """A group chat the bot is in (created on first use), `chat_id` negative."""
+        existing = self.users.get(chat_id)
+        if isinstance(existing, FakeGroup):
+            return existing
+        created = FakeGroup(self, chat_id, title, kind)
+        self.users[chat_id] = created
+        return created
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
@@ -799,23 +837,26 @@ class FakeTelegram:
         self._message_ids[chat_id] = message_id
         return message_id
 
-    async def _user_message(self, user: FakeUser, content: JSON) -> None:
-        message_id = self._next_message_id(user.id)
+    async def _user_message(
+        self, user: FakeUser, content: JSON, group: FakeGroup | None = None
+    ) -> None:
+        chat = group or user
+        message_id = self._next_message_id(chat.id)
         message: JSON = {
             "message_id": message_id,
             "from": user.to_dict(),
-            "chat": user.chat(),
+            "chat": chat.chat(),
             "date": int(time.time()),
             **content,
         }
-        self._user_messages[(user.id, message_id)] = message
+        self._user_messages[(chat.id, message_id)] = message
         user.outbox.append(message)
         self._push_update({"message": message})
         await asyncio.sleep(0)
 
     async def _callback_query(self, user: FakeUser, message: SentMessage, data: str) -> None:
         self._callback_seq += 1
-        query_id = str(4_000_000_000_000_000 + self._callback_seq)
+        query_id = str(next(_CALLBACK_QUERY_IDS))  # unique across servers, as Telegram's are
         self._pending_callbacks[query_id] = user
         self._push_update(
             {

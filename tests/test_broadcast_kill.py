@@ -34,7 +34,7 @@ async def seed(path: Path) -> list[int]:
             db,
             kind="announcement",
             campaign_id=None,
-            payload=PAYLOAD,
+            message=PAYLOAD,
             created_by=ADMIN_ID,
             progress_chat_id=ADMIN_ID,
             progress_message_id=None,

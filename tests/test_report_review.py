@@ -112,10 +112,13 @@ async def test_only_the_office_in_scope_may_send_back(
     other = telegram.user(6300)
     await other.send("/help")
     await other.expect("hướng dẫn")
-    await other.press_data(f"rs:{submission_id}")
-    await other.expect("không có quyền")
-    await other.press_data(f"rb:{submission_id}")
-    await other.expect("không có quyền")
+    for data in (f"rs:{submission_id}", f"rb:{submission_id}"):  # refused with an alert
+        count = len(other.answers)
+        await other.press_data(data)
+        await telegram.wait_until(lambda count=count: len(other.answers) > count)  # type: ignore[misc]
+        assert other.answers[-1]["show_alert"]
+        assert "không có quyền" in (other.answers[-1].get("text") or "")
+    await other.expect_nothing()
     assert await bot.db.fetchval("SELECT status FROM submissions") == "submitted"
 
 

@@ -1,15 +1,11 @@
 """What the bot sends stays within Telegram's limits, as the fake server enforces them.
 
-Found while making the fake as strict as Telegram (issue 9): a test here marked xfail(strict)
-records a bot bug that is not fixed yet; it fails loudly once the bug is fixed, so the marker
-is removed then.
+Found while making the fake as strict as Telegram (issue 9).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-
-import pytest
 
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round
@@ -19,12 +15,6 @@ from tests.helpers import NOW
 from tests.test_outbox import broadcast, registered_recipients, wait_for_status
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the campaign message's short form lists every round: with a plan file and twelve "
-    "monthly rounds the caption exceeds 1,024 characters and Telegram refuses it",
-)
 async def test_campaign_with_a_plan_and_twelve_monthly_rounds_reaches_recipients(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
@@ -55,7 +45,8 @@ async def test_campaign_with_a_plan_and_twelve_monthly_rounds_reaches_recipients
         document_path=None,
         rounds=rounds,
     )
-    broadcast_id = await broadcast(bot, recipients, payload=campaign_payload(1, spec, rounds))
+    messages = campaign_payload(1, spec, rounds)
+    broadcast_id = await broadcast(bot, recipients, payload=messages.answer)
     await wait_for_status(bot, broadcast_id, "done")
 
     row = await bot.db.fetchone(
