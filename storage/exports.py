@@ -9,11 +9,12 @@ run in the same worker thread as the file's builder. Counts come from
 storage/round_progress.py, the very counts /tiendo shows.
 
 Why not a short-lived sqlite3 connection of the worker's own: the counts must be /tiendo's,
-and round_progress and the audience are read through the bot's Database; two snapshots would
-let the overview and the answers disagree by a report sent in between. The raw read costs
-the database thread ~0.1 s for 20,000 reports; the expensive part (JSON, sorting 20,000 names,
-typing 300,000 cells) is the part moved off the event loop, and it hands the GIL back often
-(formats/workbook.py, share_cpu).
+and round_progress and the audience are async functions of the bot's Database, so they are
+read there anyway (each round's counts in its own snapshot, the reports, delivery and files in
+one more: a report sent in between can show in its sheet a moment before the overview counts
+it). The raw read costs the database thread ~0.1 s for 20,000 reports; the expensive part
+(JSON, sorting 20,000 names, typing 300,000 cells) is what moves off the event loop, and it
+hands the GIL back often (formats/workbook.py, share_cpu).
 """
 
 from __future__ import annotations
