@@ -37,7 +37,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_WIDTH, MIN_WIDTH = 60, 8
 HEADER_LENGTH = 80  # a question's prompt as a column header, at most
 PROGRESS_EVERY = 500  # rows between two progress reports
-HEADER_LINE_HEIGHT = 15  # points a line of header text takes
+HEADER_LINE_HEIGHT = 15  # points a line of text takes
+MAX_ROW_LINES = 15  # a longer answer scrolls inside its cell
 # The builder runs in a thread beside the bot's event loop. CPython lets one thread run
 # Python at a time and takes the lock from a busy thread only every 5 ms (the switch
 # interval), each time the loop wants it back, so a reply to someone else costs several such
@@ -289,6 +290,16 @@ def _width(value: Value) -> int:
     return len(str(value))
 
 
+def _wraps(text: str) -> bool:
+    """Text shown on several lines in its cell: it has line breaks or is wider than a column."""
+    return "\n" in text or len(text) > MAX_WIDTH
+
+
+def _lines(text: str) -> int:
+    """The lines wrapped text takes in a column MAX_WIDTH characters wide."""
+    return sum(max(1, math.ceil(len(line) / MAX_WIDTH)) for line in text.split("\n"))
+
+
 class _Table:
     """One sheet, written in one go: values typed as they are added, widths fitted to the
     longest value of each column (header included), the header frozen and styled, filters
@@ -301,16 +312,22 @@ class _Table:
         self.headers = [_text(header) for header in headers]
         self.widths = [min(len(header), 40) for header in self.headers]
         self.rows: list[list[Any]] = []
+        self.tall: dict[int, int] = {}  # row number -> lines, for rows of several lines
 
     def add(self, row: list[Value], total: bool = False) -> None:
         widths = self.widths
         cells: list[Any] = []
+        lines = 1
         for index, value in enumerate(row):
             width = _width(value)
             if width > widths[index]:
                 widths[index] = width
+            if isinstance(value, str) and _wraps(value):
+                lines = max(lines, _lines(value))
             cells.append(self._cell(value, total))
         self.rows.append(cells)
+        if lines > 1:  # Excel does not grow a row for wrapped lines when it opens a file
+            self.tall[len(self.rows) + 1] = min(lines, MAX_ROW_LINES)
         self.sheets.tick()
 
     def write(self) -> None:
@@ -323,6 +340,8 @@ class _Table:
         # Excel does not grow a row for wrapped text when it opens a file: the header's
         # height is set for its longest title.
         sheet.row_dimensions[1].height = HEADER_LINE_HEIGHT * lines
+        for number, tall in self.tall.items():
+            sheet.row_dimensions[number].height = HEADER_LINE_HEIGHT * tall
         sheet.freeze_panes = "A2"
         last = get_column_letter(max(len(self.headers), 1))
         sheet.auto_filter.ref = f"A1:{last}{len(self.rows) + 1}"
@@ -342,10 +361,10 @@ class _Table:
         if isinstance(value, Typed):
             cell = WriteOnlyCell(self.sheet, value.value)
             cell.number_format = value.number_format
-        elif isinstance(value, str) and (total or value.startswith("=") or "\n" in value):
+        elif isinstance(value, str) and (total or value.startswith("=") or _wraps(value)):
             cell = WriteOnlyCell(self.sheet, value)
             cell.data_type = "s"  # text, never a formula, whatever someone typed
-            if "\n" in value:
+            if _wraps(value):
                 cell.alignment = _WRAP
         elif total:
             cell = WriteOnlyCell(self.sheet, value)

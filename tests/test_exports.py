@@ -291,6 +291,9 @@ async def test_office_receives_the_workbook(bot: RunningBot, telegram: FakeTeleg
     assert sheet.cell(4, 13).number_format == "DD/MM/YYYY" and sheet.cell(4, 13).is_date
     assert sheet.cell(4, 3).number_format == "DD/MM/YYYY HH:MM"
     assert sheet.column_dimensions["A"].width >= len(NP)  # fitted to the longest value
+    # Two file names on two lines: the cell wraps and the row is two lines high.
+    assert sheet.cell(4, 14).alignment.wrap_text and sheet.row_dimensions[4].height == 30
+    assert sheet.row_dimensions[3].height is None  # Minh's row: one line
 
     midterm_rows = by_header(book["1. Sơ kết"])
     assert [(r["Đơn vị"], r["Người nộp"], r["Số người tham gia (cán bộ, giáo viên, nhân viên,"
