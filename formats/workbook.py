@@ -39,6 +39,7 @@ HEADER_LENGTH = 80  # a question's prompt as a column header, at most
 PROGRESS_EVERY = 500  # rows between two progress reports
 HEADER_LINE_HEIGHT = 15  # points a line of text takes
 MAX_ROW_LINES = 15  # a longer answer scrolls inside its cell
+PAPER_A4 = "9"  # the paper size code in the file format
 # The builder runs in a thread beside the bot's event loop. CPython lets one thread run
 # Python at a time and takes the lock from a busy thread only every 5 ms (the switch
 # interval), each time the loop wants it back, so a reply to someone else costs several such
@@ -215,10 +216,11 @@ def sheet_name(wanted: str, taken: Iterable[str] = ()) -> str:
 
 # --- cells -----------------------------------------------------------------------------------
 
-_HEADER_FONT = Font(bold=True)
+FONT = "Calibri"  # Excel's own; the cells without a style use it too
+_HEADER_FONT = Font(name=FONT, size=11, bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
-_TOTAL_FONT = Font(bold=True)
+_TOTAL_FONT = Font(name=FONT, size=11, bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -343,6 +345,12 @@ class _Table:
         for number, tall in self.tall.items():
             sheet.row_dimensions[number].height = HEADER_LINE_HEIGHT * tall
         sheet.freeze_panes = "A2"
+        # Printed: landscape, as wide as the page, the header row on every page.
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = PAPER_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.print_title_rows = "1:1"
         last = get_column_letter(max(len(self.headers), 1))
         sheet.auto_filter.ref = f"A1:{last}{len(self.rows) + 1}"
         header = []
