@@ -227,6 +227,7 @@ async def test_office_receives_the_workbook(bot: RunningBot, telegram: FakeTeleg
             f"{sheet.max_row}"
         )
         assert all(cell.font.bold for cell in sheet[1])
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
 
     # The overview agrees with /tiendo, round by round.
     await office.send("/tiendo")
