@@ -149,6 +149,13 @@ def button_of(context: BotContext) -> Button:
     return context.button
 
 
+async def answer_once(update: Update) -> None:
+    """Answer a button press unless something already did (Telegram takes one answer)."""
+    query = update.callback_query
+    if query is not None and _first_answer(query.id):
+        await query.answer()
+
+
 def contact_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(label("share_contact"), request_contact=True)]],

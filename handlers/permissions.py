@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 OFFICE: tuple[Role, ...] = ("office",)
 OFFICE_PRINCIPAL: tuple[Role, ...] = ("office", "principal")
+PRINCIPAL: tuple[Role, ...] = ("principal",)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class Token:
 Field = Number | Word | Name | Token
 ID = Number(MAX_ID)
 INDEX = Number(SMALL)
+PAGE = Number(999_999)
+QUARTER = Number(99_994)  # year * 10 + quarter (storage/quarters.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +119,9 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     command("phatdong", OFFICE),
     command("thongbao", OFFICE),
     command("danhsach", OFFICE),
+    command("dienhinh", OFFICE_PRINCIPAL),
+    command("duyet", OFFICE),
+    command("hoso", PRINCIPAL),
     command("xuat", OFFICE_PRINCIPAL),
     # Under a campaign message (handlers/campaign_buttons.py, handlers/reports.py).
     button("ack", ROLES, ID),  # 0: the office's preview
@@ -171,6 +177,34 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("pd:form", OFFICE, Name()),
     button("pd:launch", OFFICE, Token()),
     button("pd:cancel", OFFICE, Token()),
+    # /dienhinh (handlers/nominate.py): inside the conversation, then from anywhere.
+    *(button(f"dh:{kind}", OFFICE_PRINCIPAL, ID) for kind in ("u", "r", "p", "c")),
+    *(button(f"dh:{kind}", OFFICE_PRINCIPAL, PAGE) for kind in ("up", "pp")),
+    button("dh:q", OFFICE_PRINCIPAL, QUARTER),
+    button("dh:k", OFFICE_PRINCIPAL, Word(("i", "c"))),
+    button("dh:f", OFFICE_PRINCIPAL, INDEX),
+    button("dh:ed", OFFICE_PRINCIPAL, INDEX),
+    *(
+        button(f"dh:{action}", OFFICE_PRINCIPAL)
+        for action in ("done", "rm", "back", "keep", "edit", "go", "new")
+    ),
+    button("dh:send", OFFICE_PRINCIPAL, Token()),
+    *(button(f"dh:{kind}", OFFICE_PRINCIPAL, ID) for kind in ("fix", "w", "wy")),
+    # /duyet (handlers/nomination_review.py): cards, publishing, a campaign's settings.
+    *(button(f"dy:{kind}", OFFICE, ID) for kind in ("o", "a", "r", "b", "f", "n")),
+    *(button(f"dy:{action}", OFFICE) for action in ("pub", "cfg")),
+    button("dy:ps", OFFICE, Token()),
+    button("dy:px", OFFICE, Token()),
+    button("dy:pq", OFFICE, QUARTER),
+    button("dy:pa", OFFICE, ID),  # 0: everyone in the office's scope
+    button("dy:cs", OFFICE, ID),
+    button("dy:cd", OFFICE, ID),
+    button("dy:cq", OFFICE, ID, Number(100)),  # 0: back to NOMINATION_QUOTA
+    # /hoso (handlers/dossiers.py).
+    button("hs:c", PRINCIPAL, ID),
+    button("hs:p", PRINCIPAL, ID, INDEX),
+    button("hs:done", PRINCIPAL),
+    button("hs:rm", PRINCIPAL),
 )
 
 COMMANDS: dict[str, CommandRule] = {r.name: r for r in RULES if isinstance(r, CommandRule)}

@@ -27,6 +27,7 @@ from handlers.common import (
     require_role,
     say,
 )
+from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
 from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
@@ -74,6 +75,7 @@ async def show_progress(update: Update, context: BotContext) -> None:
         await _rounds(update, context, actor, campaign, audience, scope)
     if not shown:
         await reply(update, "progress_none")
+    await show_nomination_progress(update, context, actor, scope)
 
 
 async def _rounds(

@@ -9,11 +9,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -33,6 +31,7 @@ from handlers.common import (
     stay,
     wake_sender,
 )
+from handlers.evidence import send_evidence_file
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length
 from handlers.reports import form_of, summary_lines
@@ -43,7 +42,6 @@ from storage.forms import QuestionType
 from storage.models import Actor
 from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
-    Evidence,
     Notice,
     RoundInfo,
     Submission,
@@ -178,31 +176,7 @@ async def send_evidence(update: Update, context: BotContext) -> None:
     caption = render("review_evidence_caption", evidence=found[0], round=info, entry=entry)
     chat = update.effective_chat
     if chat is not None:
-        await _send_file(context, chat.id, found[0], caption)
-
-
-async def _send_file(context: BotContext, chat_id: int, evidence: Evidence, caption: str) -> None:
-    try:
-        if evidence.kind == "photo":
-            await context.bot.send_photo(chat_id, evidence.file_id, caption=caption)
-        else:
-            await context.bot.send_document(chat_id, evidence.file_id, caption=caption)
-        return
-    except BadRequest as exc:  # the file id no longer works: the copy on disk still does
-        log.warning("evidence %s not sent by file id: %s", evidence.id, exc)
-    path = Path(evidence.path) if evidence.path else None
-    try:
-        if path is None or not path.is_file():
-            raise FileNotFoundError(evidence.path)
-        with path.open("rb") as handle:
-            await context.bot.send_document(
-                chat_id, handle, filename=evidence.file_name, caption=caption
-            )
-    except (OSError, TelegramError) as exc:
-        log.warning("evidence %s not sent from disk: %s", evidence.id, exc)
-        await context.bot.send_message(
-            chat_id, render("review_evidence_failed", evidence=evidence)
-        )
+        await send_evidence_file(context, chat.id, found[0], caption)
 
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:

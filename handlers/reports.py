@@ -15,15 +15,12 @@ office person who sent it back what changed.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -47,6 +44,7 @@ from handlers.common import (
     stay,
     wake_sender,
 )
+from handlers.evidence import incoming_file, keep_file
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from messages import label, render
@@ -60,7 +58,6 @@ from storage.reports import (
     answerable_round,
     answered_by_principal,
     discard_draft,
-    evidence_by_unique_id,
     evidence_names,
     get_submission,
     may_answer,
@@ -68,7 +65,6 @@ from storage.reports import (
     report_in_progress,
     save_answer,
     set_step,
-    store_evidence,
     submit,
     tasks_for,
 )
@@ -381,56 +377,22 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     if question is None or question.type is not QuestionType.FILES:
         await say(update, "answer_not_a_file_question")
         return Step.ANSWER
-    message = incoming(update)
-    document = message.document
-    photo = message.photo[-1] if message.photo else None
-    if document is not None:
-        file_id, unique_id, size = document.file_id, document.file_unique_id, document.file_size
-        name, mime = document.file_name or "tep", document.mime_type
-    elif photo is not None:
-        file_id, unique_id, size = photo.file_id, photo.file_unique_id, photo.file_size
-        name, mime = f"anh_{photo.file_unique_id}.jpg", "image/jpeg"
-    else:
+    file = incoming_file(incoming(update))
+    if file is None:
         return Step.ANSWER
     files = list(submission.working.get(question.key) or [])
     try:
-        check_file(question, size, mime, count=len(files))
+        check_file(question, file.size, file.mime_type, count=len(files))
     except InputError as error:
         return await refuse(update, context, error, Step.ANSWER)
-    kind = "document" if document is not None else "photo"
-    evidence_id = await _keep_evidence(context, file_id, unique_id, name, mime, size, kind)
+    evidence_id = await keep_file(context, file)
     if evidence_id not in files:
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
                       context.clock.now())  # fmt: skip
     keyboard = _rows([(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")])
-    await say(update, "answer_file_received", keyboard, name=name, count=len(files))
+    await say(update, "answer_file_received", keyboard, name=file.name, count=len(files))
     return Step.ANSWER
-
-
-async def _keep_evidence(
-    context: BotContext, file_id: str, unique_id: str, name: str, mime: str | None,
-    size: int | None, kind: str,
-) -> int:  # fmt: skip
-    """Download once per distinct file (Telegram's file_unique_id) into FILES_DIR."""
-    known = await evidence_by_unique_id(context.db, unique_id)
-    if known is not None:
-        return known.id
-    safe = re.sub(r"[^\w.\-]+", "_", name)[-120:]
-    target = Path(context.config.files_dir) / "evidence" / f"{unique_id}_{safe}"
-    path: str | None = str(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        telegram_file = await context.bot.get_file(file_id)
-        await telegram_file.download_to_drive(target)
-    except (TelegramError, OSError) as exc:
-        # The file id still reaches the file through Telegram; the copy can be made later.
-        log.warning("could not download evidence %s: %s", name, exc)
-        path = None
-    return await store_evidence(
-        context.db, file_unique_id=unique_id, file_id=file_id, file_name=name, mime_type=mime,
-        size=size, path=path, now=context.clock.now(), kind=kind,
-    )  # fmt: skip
 
 
 async def wrong_kind(update: Update, context: BotContext) -> Step | int:

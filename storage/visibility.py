@@ -65,3 +65,13 @@ async def may_see_upload(db: Database, actor: Actor, upload_id: int) -> bool:
     """A roster file waiting for confirmation is its sender's alone."""
     owner = await db.fetchval("SELECT telegram_id FROM roster_uploads WHERE id = ?", (upload_id,))
     return owner is not None and owner == actor.telegram_id and actor.role == "office"
+
+
+async def may_see_nomination(db: Database, actor: Actor, nomination_id: int) -> bool:
+    """A nomination is seen by the office or principal whose scope holds its unit (an admin:
+    all); only its unit is read before the answer."""
+    unit_id = await db.fetchval("SELECT unit_id FROM nominations WHERE id = ?", (nomination_id,))
+    if unit_id is None or actor.role not in ("office", "principal"):
+        return False
+    scope = await scope_unit_ids(db, actor)
+    return scope is None or unit_id in scope

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import Sender
 from handlers.announce import AnnouncementDraft
+from handlers.nominate import NominationDraft
 from messages import (
     format_date,
     format_datetime,
@@ -29,9 +30,21 @@ from storage.campaigns import (
     Target,
     UnitProgress,
 )
+from storage.dossiers import Dossier, DossierFile, DossierRound
 from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
+from storage.nominations import (
+    CampaignSettings,
+    Card,
+    Decision,
+    HistoryEntry,
+    Nomination,
+    NominationSpec,
+    QuotaStatus,
+    UnitNominations,
+)
 from storage.outbox import BroadcastCounts, Failure
+from storage.quarters import Quarter
 from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
 from storage.roster_file import PersonSpec, RosterIssue
@@ -331,6 +344,147 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli_export_no_campaign": {"campaign_id": 7},
     "cli_write_failed": {"path": "<Lan & Hoa>.xlsx", "error": "No such file"},
 }
+
+
+# Nominations (/dienhinh, /duyet, /tiendo) and award dossiers (/hoso).
+QUARTER = Quarter(2026, 3)
+NOMINATION = Nomination(
+    1, 1, "Trường <A>", QUARTER, "individual", None, "<Lan & Hoa>", "Giáo viên <Toán>",
+    "giang_day", "Thành tích <tốt> " * 200, (1, 2), 1, "Kế hoạch <1>", 5, 5001, "<Lan & Hoa>",
+    "returned", 2, 1, DEADLINE, "Thiếu <ảnh>", 6, "<Lan & Hoa>", DEADLINE,
+)  # fmt: skip
+HISTORY = (
+    *(HistoryEntry(event, "<Lan & Hoa>", "Trường <A>", "Phòng <GD>", "Vì <lý do>", 2, DEADLINE)
+      for event in ("created", "edited", "withdrawn", "returned", "approved", "rejected",
+                    "published")),
+    HistoryEntry("approved", None, None, None, None, None, DEADLINE),
+)  # fmt: skip
+CARD = Card(NOMINATION, HISTORY, (Quarter(2026, 2), Quarter(2025, 4)), ("Trường <B>",), 2,
+            "Phòng <GD>", ("Phòng <GD>",), 1)  # fmt: skip
+QUOTA = QuotaStatus(2, (NOMINATION, NOMINATION), 1)
+DOSSIER_ROUND = DossierRound(3, 1, "Kế hoạch <1>", "Tổng kết <cuối năm>", DEADLINE, False, 1)
+DOSSIER = Dossier(DOSSIER_ROUND, 1, {"to_trinh": (DossierFile(1, "to <trinh>.pdf"),)})
+FULL_DOSSIER = Dossier(
+    DOSSIER_ROUND, 2, {part: (DossierFile(1, "a.pdf"),) for part in ("to_trinh", "bien_ban",
+                                                                     "bao_cao")}
+)  # fmt: skip
+SPEC_N = NominationSpec(1, QUARTER, "collective", None, "<Lan & Hoa>", "Tổ <chuyên môn>",
+                        "khac", "Tóm tắt <1>")  # fmt: skip
+DRAFT = NominationDraft(step="files", unit_id=1, quarter=QUARTER.key, kind="individual",
+                        name="<Lan & Hoa>", position="Giáo viên <1>", area="hoc_tap",
+                        summary="Tóm tắt <1>", campaigns=True, campaign_done=True)  # fmt: skip
+SAMPLES.update(
+    {
+        "nomination_question": {
+            "step": "files",
+            "draft": DRAFT,
+            "quarter": QUARTER,
+            "unit_name": "Trường <A>",
+            "field_name": "Học tập",
+            "names": ["<a>.pdf"],
+            "limit": 10,
+        },
+        "nomination_summary": {
+            "draft": DRAFT,
+            "quarter": QUARTER,
+            "unit_name": "Trường <A>",
+            "field_name": "Học tập",
+            "files": ["<a>.pdf"],
+            "campaign": "Kế hoạch <1>",
+            "returned": NOMINATION,
+        },
+        "nomination_resume": {"draft": DRAFT, "field_name": "Học tập"},
+        "nomination_quota_full": {
+            "status": QUOTA,
+            "quarter": QUARTER,
+            "unit_name": "Trường <A>",
+            "campaign": "Kế hoạch <1>",
+            "own": ["Kế hoạch <2>"],
+        },
+        "nomination_not_open": {"nomination": NOMINATION},
+        "nomination_resent_notice": {
+            "nomination": NOMINATION,
+            "spec": SPEC_N,
+            "person": PERSON,
+            "field_name": "Khác",
+        },
+        "nomination_resent": {"spec": SPEC_N},
+        "nomination_sent": {
+            "spec": SPEC_N,
+            "replaced": NOMINATION,
+            "used": 2,
+            "quota": 2,
+            "unit_name": "Trường <A>",
+        },
+        "nomination_withdraw_confirm": {"nomination": NOMINATION},
+        "nomination_withdrawn": {"nomination": NOMINATION},
+        "nomination_queue": {"count": 3, "quarter": QUARTER},
+        "nomination_card": {
+            "card": CARD,
+            "n": NOMINATION,
+            "history": list(HISTORY),
+            "hidden": 2,
+            "files": ["<a>.pdf"],
+        },
+        "nomination_evidence_caption": {"evidence": EVIDENCE, "n": NOMINATION},
+        "nomination_outcome": {
+            "decision": Decision("returned", NOMINATION, "Phòng <GD>", None, "Thiếu <ảnh>"),
+            "n": NOMINATION,
+            "office": PERSON,
+            "field_name": "Giảng dạy",
+        },
+        "nomination_decided": {
+            "decision": Decision("forwarded", NOMINATION, "Phòng <GD>", "Sở <GD>", None),
+            "n": NOMINATION,
+        },
+        "nomination_ask_reason": {"n": NOMINATION, "action": "reject"},
+        "nomination_publish_none": {"quarter": QUARTER},
+        "nomination_publish_ask_audience": {"quarter": QUARTER},
+        "nomination_publication": {
+            "quarter": QUARTER,
+            "examples": [NOMINATION],
+            "fields": {1: "Giảng dạy"},
+            "hidden": 3,
+            "issuer": "Sở <GD>",
+            "line": 160,
+        },
+        "nomination_publish_preview": {
+            "audience": Audience(frozenset({1}), (PERSON, PERSON)),
+            "units": 1,
+            "examples": 2,
+            "before": [DEADLINE],
+        },
+        "nomination_settings_list": {"quota": 2},
+        "nomination_settings": {
+            "settings": CampaignSettings(1, 3, True),
+            "title": "Kế hoạch <1>",
+            "default": 2,
+            "changed": True,
+        },
+        "nomination_progress": {
+            "quarter": QUARTER,
+            "units": [UnitNominations(1, "Trường <A>", 1, 1, 1), UnitNominations(2, "Trường B")],
+            "shown": 1,
+            "dossiers": [(DOSSIER_ROUND, [("Trường <A>", DOSSIER), ("Trường B", FULL_DOSSIER)])],
+        },
+        "nomination_progress_unit": {
+            "quarter": QUARTER,
+            "nominations": [NOMINATION],
+            "dossiers": [(DOSSIER_ROUND, [("Trường <A>", DOSSIER)])],
+        },
+        "dossier_checklist": {
+            "dossier": DOSSIER,
+            "info": DOSSIER_ROUND,
+            "parts": ("to_trinh", "bien_ban", "bao_cao"),
+        },
+        "dossier_closed": {"info": DOSSIER_ROUND},
+        "dossier_ask_files": {
+            "part": "bien_ban",
+            "files": (DossierFile(1, "<a>.pdf"),),
+            "limit": 10,
+        },
+    }
+)
 
 
 @pytest.mark.parametrize("name", template_names())

@@ -32,6 +32,8 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
         "start",
         "help",
         "baocao",
+        "dienhinh",
+        "hoso",
         "tiendo",
         "xuat",  # a principal exports their own unit's answers
         "huy",
