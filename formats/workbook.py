@@ -3,14 +3,16 @@ report from.
 
 One workbook: an overview sheet (each round's totals, then each unit's status, units in
 unit-tree order), one sheet per round (one row per report, one column per question, every
-value typed as Excel types it), and the campaign's delivery per person. Every sheet has
-Vietnamese headers, a frozen header row, fitted column widths and filters on.
+value typed as Excel types it), the nominations of good examples with the last decision on
+each, and the campaign's delivery per person. Every sheet has Vietnamese headers, a frozen
+header row, fitted column widths and filters on.
 
 The builder is synchronous and takes plain data (`ExportData`, read from the database
 beforehand), so the bot runs it in a worker thread while it goes on answering. Sheets come
-from `SHEET_BUILDERS`, a list: a new sheet (nominations, say) is one more `SheetBuilder`
-whose `write` reads its own field of `ExportData`. Written in openpyxl's write-only mode, which
-streams rows to the file instead of keeping a cell object per value.
+from `SHEET_BUILDERS`, a list: a new sheet is one more `SheetBuilder` whose `write` reads its
+own field of `ExportData` (as the nominations sheet reads `nominations`). Written in
+openpyxl's write-only mode, which streams rows to the file instead of keeping a cell object
+per value.
 """
 
 from __future__ import annotations
@@ -145,12 +147,36 @@ class DeliveryRow:
 
 
 @dataclass(frozen=True)
+class NominationRow:
+    """A nomination of a good example (điển hình tiên tiến), and the last decision on it."""
+
+    quarter: str  # "I/2027"
+    unit_name: str
+    nominee: str
+    kind: str  # 'individual' or 'collective'
+    position: str
+    field: str  # as offices word it
+    summary: str
+    evidence: tuple[int, ...]
+    campaign_title: str
+    nominator: str
+    filed_at: datetime
+    status: str  # pending, returned, approved, rejected
+    waiting_at: str  # the unit whose office decides now (pending)
+    decision: str = ""  # the last decision: approved, rejected, returned ("" for none yet)
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ExportData:
     created_at: datetime
     timezone: tzinfo
     rounds: tuple[RoundExport, ...]
     delivery: Sequence[DeliveryRow]
     evidence_names: Mapping[int, str] = field(default_factory=dict)
+    nominations: Sequence[NominationRow] = ()
 
 
 Progress = Callable[[int, int], None]  # (rows written, rows in all)
@@ -394,6 +420,18 @@ TOTAL_ROW = "Tổng cộng"
 ROUND_HEADERS = (
     "Đơn vị", "Người nộp", "Nộp lúc", "Nộp muộn", "Bị trả lại để bổ sung", "Lý do trả lại",
 )  # fmt: skip
+NOMINATIONS_SHEET = "Điển hình tiên tiến"
+NOMINATION_HEADERS = (
+    "Quý", "Đơn vị", "Người, tập thể được đề nghị", "Cá nhân / tập thể", "Chức vụ", "Lĩnh vực",
+    "Tóm tắt thành tích", "Minh chứng", "Phong trào", "Người đề nghị", "Ngày đề nghị",
+    "Tình trạng", "Quyết định gần nhất", "Người quyết định", "Ngày quyết định", "Lý do",
+)  # fmt: skip
+NOMINATION_KINDS = {"individual": "Cá nhân", "collective": "Tập thể"}
+NOMINATION_STATES = {
+    "pending": "Chờ duyệt", "returned": "Yêu cầu bổ sung", "approved": "Đã công nhận",
+    "rejected": "Không duyệt", "withdrawn": "Đã rút",
+}  # fmt: skip
+DECISIONS = {"approved": "Duyệt", "rejected": "Không duyệt", "returned": "Yêu cầu bổ sung"}
 DELIVERY_SHEET = "Gửi kế hoạch"
 DELIVERY_HEADERS = (
     "Phong trào", "Đơn vị", "Họ và tên", "Vai trò", "Tình trạng gửi", "Đã bấm «Đã nhận»",
@@ -507,10 +545,35 @@ def _write_delivery(data: ExportData, sheets: Sheets) -> None:
     table.write()
 
 
+def _nominations_size(data: ExportData) -> int:
+    return len(data.nominations)
+
+
+def _write_nominations(data: ExportData, sheets: Sheets) -> None:
+    table = _Table(sheets, NOMINATIONS_SHEET, NOMINATION_HEADERS)
+    for row in data.nominations:
+        state = NOMINATION_STATES.get(row.status, row.status)
+        if row.status == "pending" and row.waiting_at:
+            state = f"{state} tại {row.waiting_at}"
+        files = [_text(data.evidence_names.get(item, f"#{item}")) for item in row.evidence]
+        table.add(
+            [row.quarter, _text(row.unit_name), _text(row.nominee),
+             NOMINATION_KINDS.get(row.kind, row.kind), _text(row.position), _text(row.field),
+             _text(row.summary), "\n".join(files), _text(row.campaign_title),
+             _text(row.nominator), Typed(_local(row.filed_at, data.timezone), DATETIME_FORMAT),
+             _text(state), DECISIONS.get(row.decision, row.decision), _text(row.decided_by),
+             Typed(_local(row.decided_at, data.timezone), DATETIME_FORMAT)
+             if row.decided_at is not None else None,
+             _text(row.reason)]
+        )  # fmt: skip
+    table.write()
+
+
 # The sheets, in the workbook's order. A new sheet is one more entry (see the module's note).
 SHEET_BUILDERS: list[SheetBuilder] = [
     SheetBuilder("overview", _overview_size, _write_overview),
     SheetBuilder("rounds", _rounds_size, _write_rounds),
+    SheetBuilder("nominations", _nominations_size, _write_nominations),
     SheetBuilder("delivery", _delivery_size, _write_delivery),
 ]
 

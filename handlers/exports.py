@@ -38,6 +38,7 @@ from handlers.common import (
     require_role,
     say,
 )
+from handlers.nominations import FIELDS, field_names
 from messages import label, render
 from storage.access import scope_unit_ids
 from storage.campaigns import Campaign, campaigns_visible, get_campaign
@@ -177,8 +178,10 @@ async def _workbook(
         now, timezone = context.clock.now(), context.config.timezone
         answers = sum(len(item.answers) for item in source.rounds)
 
+        fields = dict(zip(FIELDS, field_names(), strict=True))
+
         def build(progress: Callable[[int, int], None]) -> bytes:
-            return build_workbook(assemble_export(source, now, timezone), progress)
+            return build_workbook(assemble_export(source, now, timezone, fields), progress)
 
         name = file_name("ket_qua", campaign.spec.title, now.astimezone(timezone), "xlsx")
         caption = render("export_caption", campaign=campaign, rounds=len(campaign.rounds),

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from formats.workbook import (
     Column,
     DeliveryRow,
     ExportData,
+    NominationRow,
     RoundExport,
     UnitStatus,
     share_cpu,
@@ -42,6 +43,7 @@ from storage.db import Database
 from storage.forms import Form, builtin_form
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
+from storage.quarters import Quarter
 from storage.round_progress import RoundProgress, UnitAnswers, round_progress
 from storage.text import name_order_key
 
@@ -89,6 +91,11 @@ class ExportSource:
     campaigns: list[CampaignSource]
     evidence_names: dict[int, str]
     order: UnitOrder
+    # (id, unit id, unit, year, quarter, kind, nominee, position, field, summary, evidence
+    # JSON, campaign, nominator, filed at, status, waiting at, reason)
+    nominations: list[tuple[Any, ...]] = field(default_factory=list)
+    # nomination id -> (event, who, at which unit, reason, when): the last decision
+    decisions: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
 
 _DELIVERY_RANK = {"sent": 0, "sending": 1, "pending": 1, "failed": 2, "blocked": 3}
@@ -138,6 +145,37 @@ def _read_delivery(
     return outbox, acknowledged
 
 
+def _read_nominations(
+    conn: sqlite3.Connection, campaign_ids: list[int]
+) -> tuple[list[tuple[Any, ...]], dict[int, tuple[Any, ...]]]:
+    """The nominations of these campaigns and those filed under none (withdrawn ones left
+    out), and the last decision on each."""
+    rows = [
+        tuple(row)
+        for row in conn.execute(
+            "SELECT n.id, n.unit_id, u.name, n.year, n.quarter, n.kind,"  # noqa: S608
+            " n.nominee_name, n.position, n.field, n.summary, n.evidence, c.title,"
+            " p.full_name, n.created_at, n.status, ru.name, n.reason"
+            " FROM nominations n JOIN units u ON u.id = n.unit_id"
+            " JOIN units ru ON ru.id = n.review_unit_id"
+            " LEFT JOIN campaigns c ON c.id = n.campaign_id"
+            " LEFT JOIN people p ON p.id = n.nominated_by"
+            " WHERE n.status != 'withdrawn' AND (n.campaign_id IS NULL"
+            f" OR n.campaign_id IN ({_marks(campaign_ids)}))",
+            campaign_ids,
+        )
+    ]
+    decisions = {}
+    for row in conn.execute(
+        "SELECT h.nomination_id, h.event, hp.full_name, hu.name, h.reason, h.at"
+        " FROM nomination_history h LEFT JOIN people hp ON hp.id = h.person_id"
+        " LEFT JOIN units hu ON hu.id = h.unit_id"
+        " WHERE h.event IN ('approved', 'rejected', 'returned') ORDER BY h.id"
+    ):
+        decisions[row[0]] = tuple(row[1:])
+    return rows, decisions
+
+
 def _read_people(conn: sqlite3.Connection, ids: list[int]) -> list[Person]:
     people: list[Person] = []
     for start in range(0, len(ids), 500):
@@ -172,9 +210,9 @@ async def read_export(
             if item.id is not None:
                 progress[item.id] = await round_progress(db, item.id, item.kind, audience, scope)
 
-    def work(
-        conn: sqlite3.Connection,
-    ) -> tuple[dict[int, list[Any]], list[CampaignSource], dict[int, str], UnitOrder]:
+    chosen = [campaign.id for campaign, _ in campaigns]
+
+    def work(conn: sqlite3.Connection) -> ExportSource:
         answers = _read_answers(conn, list(progress))
         sources = []
         for campaign, audience in campaigns:
@@ -182,19 +220,20 @@ async def read_export(
             members = {person.id for person in audience.people}
             others = _read_people(conn, sorted(set(outbox) - members))
             sources.append(CampaignSource(campaign, audience, outbox, acknowledged, others))
-        names = {
-            row[0]: row[1] for row in conn.execute("SELECT id, file_name FROM evidence_files")
-        }
-        return answers, sources, names, read_unit_order(conn)
+        files = conn.execute("SELECT id, file_name FROM evidence_files")
+        names = {row[0]: row[1] for row in files}
+        nominations, decisions = _read_nominations(conn, chosen)
+        rounds = [
+            RoundSource(campaign, item, progress[item.id], answers[item.id])
+            for campaign, _ in campaigns
+            for item in campaign.rounds
+            if item.id is not None
+        ]
+        return ExportSource(
+            scope, rounds, sources, names, read_unit_order(conn), nominations, decisions
+        )
 
-    answers, sources, names, order = await db.read(work)
-    rounds = [
-        RoundSource(campaign, item, progress[item.id], answers[item.id])
-        for campaign, _ in campaigns
-        for item in campaign.rounds
-        if item.id is not None
-    ]
-    return ExportSource(scope, rounds, sources, names, order)
+    return await db.read(work)
 
 
 # --- shaping (run in the worker thread) ------------------------------------------------------
@@ -285,8 +324,39 @@ def _delivery_rows(source: ExportSource, item: CampaignSource, order: _Order) ->
     return rows
 
 
-def assemble_export(source: ExportSource, now: datetime, timezone: tzinfo) -> ExportData:
-    """The workbook's data, typed and in order (run in the worker thread)."""
+def _nomination_rows(
+    source: ExportSource, order: _Order, field_names: Mapping[str, str]
+) -> list[NominationRow]:
+    rows = [row for row in source.nominations if _in(source.scope, row[1])]
+    rows = order.sort(rows, lambda row: row[1], lambda row: row[6])
+    rows.sort(key=lambda row: (row[3], row[4]))  # by quarter; stable: tree order within
+    shaped = []
+    for row in _paced(rows):
+        event, who, where, why, at = source.decisions.get(row[0], ("", "", "", "", None))
+        decided_by = ""
+        if event:
+            decided_by = (who or "Quản trị viên") + (f" ({where})" if where else "")
+        shaped.append(
+            NominationRow(
+                quarter=Quarter(row[3], row[4]).label, unit_name=row[2],
+                nominee=row[6], kind=row[5], position=row[7],
+                field=field_names.get(row[8], row[8]), summary=row[9],
+                evidence=tuple(int(i) for i in json.loads(row[10] or "[]")),
+                campaign_title=row[11] or "", nominator=row[12] or "",
+                filed_at=datetime.fromisoformat(row[13]), status=row[14], waiting_at=row[15],
+                decision=event or "", decided_by=decided_by, decided_at=_moment(at),
+                reason=(why if event else None) or row[16] or "",
+            )
+        )  # fmt: skip
+    return shaped
+
+
+def assemble_export(
+    source: ExportSource, now: datetime, timezone: tzinfo,
+    field_names: Mapping[str, str] | None = None,
+) -> ExportData:  # fmt: skip
+    """The workbook's data, typed and in order (run in the worker thread). `field_names`:
+    how offices word each nomination field key (labels.j2); the key itself when missing."""
     order = _Order(source.order)
     rounds = tuple(
         RoundExport(
@@ -302,7 +372,8 @@ def assemble_export(source: ExportSource, now: datetime, timezone: tzinfo) -> Ex
         for item in source.rounds
     )
     delivery = [row for item in source.campaigns for row in _delivery_rows(source, item, order)]
-    return ExportData(now, timezone, rounds, delivery, source.evidence_names)
+    nominations = _nomination_rows(source, order, field_names or {})
+    return ExportData(now, timezone, rounds, delivery, source.evidence_names, nominations)
 
 
 # --- the compiled report draft ---------------------------------------------------------------

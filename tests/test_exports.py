@@ -76,7 +76,7 @@ questions:
 """
 OFFICE, PRINCIPAL_NP, TEACHER_YEN = 7001, 7101, 7102
 WORKBOOK_BUTTON = f"📊 {TITLE}"
-SHEETS = ["Tổng quan", "1. Sơ kết", "2. Khảo sát", "Gửi kế hoạch"]
+SHEETS = ["Tổng quan", "1. Sơ kết", "2. Khảo sát", "Điển hình tiên tiến", "Gửi kế hoạch"]
 
 
 async def person_id(db: Database, phone: str) -> tuple[int, int]:
@@ -115,6 +115,36 @@ async def evidence(db: Database, name: str) -> int:
         " VALUES (?, ?, ?, ?)",
         (f"u-{name}", f"f-{name}", name, START.isoformat()),
     )
+
+
+async def nominate(
+    db: Database, phone: str, nominee: str, *, kind: str = "individual", field: str = "giang_day",
+    campaign_id: int | None = None, status: str = "pending", waiting_at: str = "PGD-NL",
+    decisions: tuple[tuple[str, str, str, str], ...] = (), evidence: tuple[int, ...] = (),
+) -> None:  # fmt: skip
+    """A nomination as /dienhinh and /duyet leave it; `decisions`: (event, who's phone, at
+    which unit's code, reason), oldest first."""
+    nominator, unit_id = await person_id(db, phone)
+    review = await db.fetchval("SELECT id FROM units WHERE code = ?", (waiting_at,))
+    at = (START + timedelta(days=30)).isoformat()
+    nomination = await db.write(
+        "INSERT INTO nominations (unit_id, year, quarter, kind, nominee_name, nominee_key,"
+        " position, field, summary, evidence, campaign_id, nominated_by, nominated_by_telegram,"
+        " status, review_unit_id, queued_at, reason, created_at, updated_at)"
+        " VALUES (?, 2026, 4, ?, ?, ?, 'Giáo viên', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+        (unit_id, kind, nominee, nominee.lower(), field, f"Thành tích của {nominee}.",
+         json.dumps(list(evidence)), campaign_id, nominator, status, review, at,
+         decisions[-1][3] if decisions else None, at, at),
+    )  # fmt: skip
+    for number, (event, who, where, why) in enumerate(decisions, start=1):
+        person, _ = await person_id(db, who)
+        unit = await db.fetchval("SELECT id FROM units WHERE code = ?", (where,))
+        when = (START + timedelta(days=30 + number)).isoformat()
+        await db.write(
+            "INSERT INTO nomination_history (nomination_id, event, person_id, unit_id, reason,"
+            " at) VALUES (?, ?, ?, ?, ?, ?)",
+            (nomination, event, person, unit, why or None, when),
+        )
 
 
 async def launch(db: Database, issuer_code: str = "SGD-NA") -> int:
@@ -167,6 +197,25 @@ async def fill(db: Database) -> dict[str, int]:
         "ghi_chu": "Thiếu ảnh", "so_hs": 0, "kinh_phi": 0, "ty_le": 0, "hoc_bong": False,
         "muc_do": "Chưa đạt",
     }, status="returned", reason="Bổ sung ảnh minh chứng")  # fmt: skip
+    # Nominations: Yến approved by Nghi Lộc then by the Sở; Nghi Thái's maths group approved
+    # by Nghi Lộc and waiting at the Sở (filed under no campaign); An sent back; one withdrawn.
+    await nominate(db, "0912100001", "Trần Thị Yến", campaign_id=campaign_id, status="approved",
+                   waiting_at="SGD-NA", evidence=(photo,), decisions=(
+                       ("approved", "0911100002", "PGD-NL", ""),
+                       ("approved", "0911100001", "SGD-NA", ""),
+                   ))  # fmt: skip
+    await nominate(db, "0913100001", "Tổ chuyên môn Toán", kind="collective", field="hoc_tap",
+                   waiting_at="SGD-NA",
+                   decisions=(("approved", "0911100002", "PGD-NL", ""),))  # fmt: skip
+    await nominate(
+        db,
+        "0912100001",
+        "Lê Văn An",
+        campaign_id=campaign_id,
+        status="returned",
+        decisions=(("returned", "0911100002", "PGD-NL", "Thiếu minh chứng"),),
+    )
+    await nominate(db, "0912100001", "Hoàng Thị Ánh", status="withdrawn")
     yen, _ = await person_id(db, "0912100002")
     await db.write(
         "INSERT INTO acknowledgements (campaign_id, person_id, acknowledged_at) VALUES (?, ?, ?)",
@@ -317,6 +366,31 @@ async def test_office_receives_the_workbook(bot: RunningBot, telegram: FakeTeleg
     ]  # fmt: skip
     assert ids["campaign"] > 0
 
+    # Nominations: by quarter, units in tree order, people by given name; withdrawn left out.
+    nominations = by_header(book["Điển hình tiên tiến"])
+    assert [(r["Quý"], r["Đơn vị"], r["Người, tập thể được đề nghị"]) for r in nominations] == [
+        ("IV/2026", NT, "Tổ chuyên môn Toán"), ("IV/2026", NP, "Lê Văn An"),
+        ("IV/2026", NP, "Trần Thị Yến"),
+    ]  # fmt: skip
+    group, an, chosen = nominations
+    assert (group["Cá nhân / tập thể"], group["Lĩnh vực"], group["Phong trào"]) == (
+        "Tập thể", "Học tập", None,
+    )  # fmt: skip
+    assert group["Tình trạng"] == f"Chờ duyệt tại {SO}"
+    assert (group["Quyết định gần nhất"], group["Người quyết định"]) == (
+        "Duyệt", f"Phạm Thị Hà ({NL})",
+    )  # fmt: skip
+    assert (an["Tình trạng"], an["Quyết định gần nhất"], an["Lý do"]) == (
+        "Yêu cầu bổ sung", "Yêu cầu bổ sung", "Thiếu minh chứng",
+    )  # fmt: skip
+    assert (chosen["Tình trạng"], chosen["Người quyết định"]) == (
+        "Đã công nhận", f"Lê Văn Sở ({SO})",
+    )  # fmt: skip
+    assert chosen["Lĩnh vực"] == "Giảng dạy" and chosen["Phong trào"] == TITLE
+    assert chosen["Minh chứng"] == "anh_trao_qua.jpg"
+    assert chosen["Người đề nghị"] == "Nguyễn Văn Minh"
+    assert chosen["Ngày quyết định"] == datetime(2026, 11, 2, 9, 0)
+
 
 CL_NAME = "Phòng GD&ĐT Cửa Lò"
 
@@ -333,7 +407,7 @@ async def test_principal_gets_only_their_unit(bot: RunningBot, telegram: FakeTel
     assert [(r["Phải nộp"], r["Đã nộp"]) for r in overview if r["Đơn vị"] == "Tổng cộng"] == [
         (1, 1), (4, 2),
     ]  # fmt: skip
-    for name in ("1. Sơ kết", "2. Khảo sát", "Gửi kế hoạch"):
+    for name in ("1. Sơ kết", "2. Khảo sát", "Điển hình tiên tiến", "Gửi kế hoạch"):
         assert {row["Đơn vị"] for row in by_header(book[name])} == {NP}
     assert len(by_header(book["2. Khảo sát"])) == 3
     assert "Võ Thị Hoa" not in str(values(book["1. Sơ kết"]))
@@ -404,7 +478,7 @@ def test_rounds_with_the_same_name_get_their_own_sheets() -> None:
                        MIDTERM, False, columns, units, rows)  # fmt: skip
     data = ExportData(START, VN, (same, same), [])
     book = load_workbook(io.BytesIO(build_workbook(data)))
-    assert len(set(book.sheetnames)) == 4
+    assert len(set(book.sheetnames)) == 5
     assert all(len(name) <= MAX_SHEET_NAME for name in book.sheetnames)
 
 
