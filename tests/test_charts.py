@@ -91,6 +91,7 @@ async def test_office_presses_the_chart(bot: RunningBot, telegram: FakeTelegram)
     await office.expect("Phát động")
     midterm = await office.expect("Sơ kết")
     await office.expect("Khảo sát")
+    await office.expect("Điển hình tiên tiến")  # the quarter's nominations (handlers/progress)
     assert midterm.buttons()[-1] == [CHART]
     await office.press(CHART, midterm)
     photo = await office.expect("Sơ kết", timeout=20)
@@ -112,6 +113,7 @@ async def test_the_chart_is_for_the_office(bot: RunningBot, telegram: FakeTelegr
     await principal.expect("Phát động")
     for message in (await principal.expect("Sơ kết"), await principal.expect("Khảo sát")):
         assert not message.has_button(CHART)
+    await principal.expect("Điển hình tiên tiến")
     for uid in (7101, 7102):  # a principal, a teacher: a forged press gets an alert
         user = telegram.user(uid)
         await user.press_data(f"ch:{round_id}")
