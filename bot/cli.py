@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_roster_export(config, Path(args.file)))
     if args.command == "invites":
         return asyncio.run(_invites(config, Path(args.file)))
+    if args.command == "export":
+        return asyncio.run(_export(config, Path(args.file), args.campaign))
     raise AssertionError(args.command)
 
 
@@ -42,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("export", help="xuất danh sách hiện có").add_argument("file")
     invites = commands.add_parser("invites", help="tệp CSV link mời từng người")
     invites.add_argument("file")
+    export = commands.add_parser("export", help="tệp XLSX kết quả: tổng quan, câu trả lời")
+    export.add_argument("file")
+    export.add_argument("--campaign", type=int, help="số phong trào (mặc định: tất cả)")
     return parser
 
 
@@ -124,6 +129,39 @@ async def _invites(config: Config, path: Path) -> int:
     path.write_bytes(await in_worker(csv_bytes, invite_rows(invites, username)))
     pending = sum(1 for invite in invites if invite.code)
     print(_text("cli_invites_written", count=len(invites), pending=pending, path=str(path)))
+    return EXIT_OK
+
+
+async def _export(config: Config, path: Path, campaign_id: int | None) -> int:
+    """The same workbook as /xuat, for one campaign or every launched one (oldest first),
+    over every unit."""
+    from formats.workbook import build_workbook
+    from handlers.nominations import FIELDS, field_names
+    from storage.campaigns import campaigns_visible
+    from storage.db import Database
+    from storage.exports import assemble_export, read_export
+
+    db = await Database.open(config.database_path)
+    try:
+        launched = sorted(await campaigns_visible(db, None, limit=1_000_000))
+        chosen = [campaign_id] if campaign_id is not None else launched
+        if not chosen or not set(chosen) <= set(launched):
+            print(_text("cli_export_no_campaign", campaign_id=campaign_id), file=sys.stderr)
+            return EXIT_INVALID
+        source = await read_export(db, chosen, None)
+    finally:
+        await db.close()
+    fields = dict(zip(FIELDS, field_names(), strict=True))
+    now = datetime.now(UTC)
+    data = await asyncio.to_thread(assemble_export, source, now, config.timezone, fields)
+    content = await asyncio.to_thread(build_workbook, data)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        print(_text("cli_write_failed", path=str(path), error=exc.strerror), file=sys.stderr)
+        return EXIT_INVALID
+    reports = sum(len(item.rows) for item in data.rounds)
+    print(_text("cli_export_written", campaigns=len(chosen), reports=reports, path=str(path)))
     return EXIT_OK
 
 

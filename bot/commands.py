@@ -35,6 +35,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("nhacnho", ("office",)),
     Command("vangmat", ("office", "principal")),
     Command("ngaynghi", ("office",)),
+    Command("xuat", ("office", "principal")),
     Command("huy", ROLES),
 )
 

@@ -126,6 +126,7 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     command("nhacnho", OFFICE),
     command("vangmat", OFFICE_PRINCIPAL),
     command("ngaynghi", OFFICE),
+    command("xuat", OFFICE_PRINCIPAL),
     # Under a campaign message (handlers/campaign_buttons.py, handlers/reports.py).
     button("ack", ROLES, ID),  # 0: the office's preview
     button("rep", ROLES, ID),
@@ -165,6 +166,10 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("vm:x", OFFICE_PRINCIPAL, ID),
     *(button(f"dn:{action}", OFFICE) for action in ("add", "ok", "no")),
     button("dn:x", OFFICE, ID),
+    # Results: workbook and report draft (handlers/exports.py), chart (handlers/charts.py).
+    button("xx", OFFICE_PRINCIPAL, ID),
+    button("xd", OFFICE, ID),
+    button("ch", OFFICE, ID),
     # The roster in the chat (handlers/roster.py).
     button("roster:template", OFFICE),
     button("roster:export", OFFICE),

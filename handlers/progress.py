@@ -17,6 +17,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from handlers import charts
 from handlers.common import (
     BotContext,
     alert,
@@ -112,6 +113,8 @@ async def _rounds(
             buttons.append(toggle_button(item.id, item.closed))
         if buttons:
             rows.append(buttons)
+        if actor.role == "office":
+            rows.append([charts.chart_button(item.id)])
         values: dict[str, Any] = {"round": item, "units": units, "people": people,
                                   "now": context.clock.now(), "closed": item.closed}  # fmt: skip
         listed = len(people) if people else min(len(units), SHOWN_UNITS)
@@ -183,4 +186,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("tiendo", show_progress, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(show_missing, pattern=r"^rn:\d+$"),
+        CallbackQueryHandler(charts.show_chart, pattern=charts.PATTERN),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 # Vietnamese alphabet order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y.
 _BASE_ORDER = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -56,6 +57,7 @@ def clean(value: object) -> str:
     return text
 
 
+@cache  # a roster has a few hundred distinct characters and millions of them to sort
 def _letter_key(char: str) -> tuple[int, int]:
     decomposed = unicodedata.normalize("NFD", char.lower())
     base, marks = decomposed[0], decomposed[1:]

@@ -428,6 +428,34 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "hidden": 13,
     },
+    # /xuat and the chart under /tiendo (handlers/exports.py, handlers/charts.py).
+    "chart_caption": {
+        "round": ROUNDS[0],
+        "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
+        "now": DEADLINE,
+        "expected": 14,
+        "answered": 3,
+        "late": 1,
+        "not_answered": 5,
+        "unregistered": 6,
+        "excused": 0,
+        "units": 200,
+        "shown": 15,
+    },
+    "export_menu": {"principal": False},
+    "export_progress": {"what": "<Lan & Hoa>", "percent": 40},
+    "export_done": {"what": "<Lan & Hoa>"},
+    "export_failed": {"what": "<Lan & Hoa>"},
+    "export_caption": {
+        "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
+        "rounds": 2,
+        "principal": True,
+    },
+    "export_draft_caption": {"round": ROUND_INFO, "answered": 3, "expected": 4},
+    "export_not_review": {"round": ROUND_INFO},
+    "cli_export_written": {"campaigns": 1, "reports": 20000, "path": "<Lan & Hoa>.xlsx"},
+    "cli_export_no_campaign": {"campaign_id": 7},
+    "cli_write_failed": {"path": "<Lan & Hoa>.xlsx", "error": "No such file"},
 }
 
 

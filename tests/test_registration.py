@@ -36,6 +36,7 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
         "hoso",
         "tiendo",
         "vangmat",  # a principal marks their staff absent
+        "xuat",  # a principal exports their own unit's answers
         "huy",
     ]
     person = await person_by_phone(bot.db, "0912000001")
