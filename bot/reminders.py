@@ -143,7 +143,7 @@ class Calendar:
         self.state = state
         self._days = days_off_by_unit(state.days_off, state.tree.parents)
         self._windows: dict[frozenset[date], SendingWindow] = {}
-        self._audiences: dict[int, set[int]] = {}
+        self._audiences: dict[int, frozenset[int]] = {}
         self._timings: dict[tuple[int, SendingWindow], Timing] = {}
         self.order = UnitOrder(state.tree.parents.items())
 
@@ -154,10 +154,11 @@ class Calendar:
             found = self._windows[days] = self.settings.window(days)
         return found
 
-    def audience(self, campaign: CampaignRow) -> set[int]:
+    def audience(self, campaign: CampaignRow) -> frozenset[int]:
         found = self._audiences.get(campaign.id)
         if found is None:
-            found = self._audiences[campaign.id] = audience_units(campaign, self.state.tree)
+            units = frozenset(audience_units(campaign, self.state.tree))
+            found = self._audiences[campaign.id] = units
         return found
 
     def windows_of(self, campaign: CampaignRow) -> list[SendingWindow]:
@@ -209,21 +210,25 @@ class Book:
         self.by_unit: dict[int, list[Person]] = {}
         for person in reports.people:
             self.by_unit.setdefault(person.unit_id, []).append(person)
-        self._audiences: dict[int, tuple[list[Person], set[int], list[Person]]] = {}
+        # Campaigns of one office to the same units and roles share their audience: ten
+        # campaigns to everyone hold one list of 20,000 people, not ten.
+        self._audiences: dict[
+            tuple[frozenset[int], frozenset[str]], tuple[list[Person], set[int], list[Person]]
+        ] = {}
 
     def _audience(self, campaign: CampaignRow) -> tuple[list[Person], set[int], list[Person]]:
         """The campaign's audience, its registered people's ids, and its principals."""
-        found = self._audiences.get(campaign.id)
+        units = self.calendar.audience(campaign)
+        key = (units, campaign.roles)
+        found = self._audiences.get(key)
         if found is None:
             people = [
-                p
-                for unit_id in self.calendar.audience(campaign)
-                for p in self.by_unit.get(unit_id, ())
+                p for unit_id in units for p in self.by_unit.get(unit_id, ())
                 if p.role in campaign.roles
-            ]
+            ]  # fmt: skip
             registered = {p.id for p in people if p.telegram_id is not None}
             found = (people, registered, [p for p in people if p.role == "principal"])
-            self._audiences[campaign.id] = found
+            self._audiences[key] = found
         return found
 
     def audience(self, campaign: CampaignRow) -> list[Person]:
@@ -315,7 +320,7 @@ class ReminderTexts:
         self.header = render("reminder_header", manual_by=manual_by)
         self.footer = render("reminder_footer")
         self._items: dict[tuple[int, str | None, bool], str] = {}
-        self._buttons: dict[int, str] = {}
+        self._buttons: dict[int, tuple[Button, ...]] = {}
         self._more: dict[int, str] = {}
 
     def item(self, item: Owed) -> str:
@@ -325,11 +330,14 @@ class ReminderTexts:
             found = self._items[key] = render("reminder_item", item=item)
         return found
 
-    def button(self, item: Owed) -> tuple[str, str]:
+    def button(self, item: Owed) -> tuple[Button, ...]:
+        """The round's row of one button, made once and shared by every message."""
         found = self._buttons.get(item.round_id)
         if found is None:
-            found = self._buttons[item.round_id] = label("reminder_open", item=item)
-        return found, f"rpt:{item.round_id}"
+            text = label("reminder_open", item=item)
+            found = (Button(text, callback_data=f"rpt:{item.round_id}"),)
+            self._buttons[item.round_id] = found
+        return found
 
     def more(self, count: int) -> str:
         found = self._more.get(count)
@@ -350,8 +358,8 @@ class ReminderTexts:
             if shown == 0 or _fits(text):
                 break
             shown -= 1
-        buttons = [[self.button(item)] for item in items[:shown]]
-        return outbox_message(text, buttons, title="nhắc hạn")
+        buttons = tuple(self.button(item) for item in items[:shown])
+        return OutgoingMessage(text, buttons, title="nhắc hạn")
 
 
 def reminder_payload(
@@ -451,7 +459,9 @@ class RoundSchedule:
         texts = ReminderTexts()
         items: dict[tuple[int, str | None, bool], Owed] = {}
         payloads: dict[tuple[Any, ...], OutgoingMessage] = {}  # equal messages: one object
-        sent_back = {item.id: book.reports_of(item).returned for item in open_rounds}
+        sent_back = {
+            item.id: ids for item in open_rounds if (ids := book.reports_of(item).returned)
+        }
         for person_id in sorted(owes):
             person = book.people[person_id]
             if person.telegram_id is None:
@@ -469,9 +479,13 @@ class RoundSchedule:
                 continue
             rounds = owes[person_id]
             keys = tuple(
-                (item.id, person.unit_name, person.unit_id in sent_back[item.id])
+                (
+                    item.id,
+                    person.unit_name,
+                    item.id in sent_back and person.unit_id in sent_back[item.id],
+                )
                 if item.kind == "unit"
-                else (item.id, None, person_id in sent_back[item.id])
+                else (item.id, None, item.id in sent_back and person_id in sent_back[item.id])
                 for item in rounds[:SHOWN_ROUNDS]
             )
             more = len(rounds) - len(keys)
@@ -654,19 +668,15 @@ class OfficeDigests:
 
     async def plan(self, db: Database, state: ScheduleState, now: datetime) -> Plan:
         calendar = Calendar(self.settings, state)
-        due = [c for c in self._candidates(state, calendar, now) if c.moment <= now]
-        plan = Plan()
-        if not due:
-            return plan
         today = self.settings.today(now)
-        open_rounds = self._open(state)
-        round_ids = [item.id for rounds in open_rounds.values() for item in rounds]
-        days = {today} | {item.deadline.date() for item in state.rounds}
-        reports = await load_reports(db, round_ids, days, today)
-        book = Book(state, calendar, reports, today)
-        for item in due:
+        plan = Plan()
+        fresh = []
+        for item in self._candidates(state, calendar, now):
+            if item.moment > now:
+                continue
             # Missed while the bot was down: a day's digest on another day, or the one after
-            # a deadline more than a day late, is not worth sending any more.
+            # a deadline more than a day late, is not worth sending any more (nor reading
+            # every report for).
             if item.closing:
                 stale = now - item.moment > STALE
             else:
@@ -674,7 +684,16 @@ class OfficeDigests:
             if stale:
                 subject = f"unit:{item.unit_id}"
                 plan.marks.append(Mark("digest_eval", item.campaign.id, subject, item.slot))
-                continue
+            else:
+                fresh.append(item)
+        if not fresh:
+            return plan
+        open_rounds = self._open(state)
+        round_ids = [item.id for rounds in open_rounds.values() for item in rounds]
+        days = {today} | {item.deadline.date() for item in state.rounds}
+        reports = await load_reports(db, round_ids, days, today)
+        book = Book(state, calendar, reports, today)
+        for item in fresh:
             plan.extend(self._digest(book, item, open_rounds.get(item.campaign.id, []), now))
         return plan
 

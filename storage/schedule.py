@@ -11,12 +11,14 @@ reminder says.
 from __future__ import annotations
 
 import sqlite3
+from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 
 from storage.absences import DayOff, read_days_off
 from storage.db import Database
@@ -84,47 +86,77 @@ class Plan:
         return not (self.deliveries or self.marks or self.streams) and self.finish is None
 
 
-_TAKE = (
-    "INSERT INTO sent_once (kind, ref, subject, slot, data, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (kind, ref, subject, slot) DO NOTHING RETURNING id"
+_RECORD = (
+    "INSERT INTO sent_once (kind, ref, subject, slot, data, created_at, broadcast_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, ref, subject, slot) DO NOTHING"
 )
+_BATCH = 500  # subjects asked about in one query
+
+MarkKey = tuple[str, int, str, str]
 
 
-def take_mark(conn: sqlite3.Connection, mark: Mark, now: datetime) -> int | None:
-    """Record the mark; its row id, or None when it was already taken."""
-    row = conn.execute(
-        _TAKE, (mark.kind, mark.ref, mark.subject, mark.slot, mark.data, now.isoformat())
-    ).fetchone()
-    return None if row is None else int(row[0])
+def _key(mark: Mark) -> MarkKey:
+    return (mark.kind, mark.ref, mark.subject, mark.slot)
+
+
+def _taken(conn: sqlite3.Connection, keys: Iterable[MarkKey]) -> set[MarkKey]:
+    """Which of these marks are already recorded: one query per kind, ref and slot and up
+    to _BATCH subjects, not one statement per mark (a busy due-check has tens of
+    thousands)."""
+    subjects: dict[tuple[str, int, str], set[str]] = {}
+    for kind, ref, subject, slot in keys:
+        subjects.setdefault((kind, ref, slot), set()).add(subject)
+    found: set[MarkKey] = set()
+    for (kind, ref, slot), wanted in subjects.items():
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), _BATCH):
+            batch = ordered[start : start + _BATCH]
+            marks = ", ".join("?" * len(batch))  # placeholders only: the values are bound
+            for (subject,) in conn.execute(
+                "SELECT subject FROM sent_once WHERE kind = ? AND ref = ? AND slot = ?"  # noqa: S608
+                f" AND subject IN ({marks})",
+                (kind, ref, slot, *batch),
+            ):
+                found.add((kind, ref, subject, slot))
+    return found
 
 
 def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
-    """Record the plan's marks and queue its new deliveries, inside the caller's transaction.
-    Returns how many messages were queued. Each broadcast holds one row per person, so a
-    person with two messages in one plan gets them from two broadcasts, in plan order."""
-    queued: list[tuple[Delivery, list[int]]] = []
+    """Record the plan's marks and queue its new deliveries, inside the caller's transaction
+    (BEGIN IMMEDIATE: nobody else writes between reading the records and adding to them).
+    Returns how many messages were queued. Marks are taken in plan order, as if one at a
+    time: a delivery goes when its first mark is neither recorded nor taken by an earlier
+    delivery of the plan. Each broadcast holds one row per person, so a person with two
+    messages in one plan gets them from two broadcasts, in plan order."""
+    everything = [m for d in plan.deliveries for m in d.marks] + plan.marks
+    taken = _taken(conn, map(_key, everything))
+    queued: list[Delivery] = []
     for delivery in plan.deliveries:
-        mark_id = take_mark(conn, delivery.marks[0], now)
-        others = [take_mark(conn, mark, now) for mark in delivery.marks[1:]]
-        if mark_id is not None:
-            queued.append((delivery, [mark_id, *(i for i in others if i is not None)]))
-    for mark in plan.marks:
-        take_mark(conn, mark, now)
-    layers: list[list[tuple[Delivery, list[int]]]] = []
+        if _key(delivery.marks[0]) not in taken:
+            queued.append(delivery)
+        taken.update(map(_key, delivery.marks))
+    layers: list[list[Delivery]] = []
     depth: Counter[int] = Counter()
-    for item in queued:
-        level = depth[item[0].person_id]
-        depth[item[0].person_id] += 1
+    for delivery in queued:
+        level = depth[delivery.person_id]
+        depth[delivery.person_id] += 1
         if level == len(layers):
             layers.append([])
-        layers[level].append(item)
+        layers[level].append(delivery)
+    broadcast_of: dict[int, int] = {}  # id(delivery) → its broadcast
     for layer in layers:
-        broadcast_id = _enqueue(conn, [delivery for delivery, _ in layer], now)
-        conn.executemany(
-            "UPDATE sent_once SET broadcast_id = ? WHERE id = ?",
-            [(broadcast_id, mark_id) for _, mark_ids in layer for mark_id in mark_ids],
-        )
+        broadcast_id = _enqueue(conn, layer, now)
+        broadcast_of.update((id(delivery), broadcast_id) for delivery in layer)
+    stamp = now.isoformat()
+    conn.executemany(
+        _RECORD,
+        [
+            (m.kind, m.ref, m.subject, m.slot, m.data, stamp, broadcast_of.get(id(d)))
+            for d in plan.deliveries
+            for m in d.marks
+        ]
+        + [(m.kind, m.ref, m.subject, m.slot, m.data, stamp, None) for m in plan.marks],
+    )
     if plan.finish is not None:
         plan.finish(conn)
     return len(queued)
@@ -311,14 +343,52 @@ _PEOPLE = """
 """
 
 
+class Ids(Collection[int]):
+    """A set of ids kept as a sorted array of machine integers: 8 bytes an id, where a Python
+    set of ints costs about 60. A busy due-check holds every open round's reports, hundreds
+    of thousands of ids (bench/reminders.py). Membership is a binary search; set operations
+    take it as any iterable (`registered.difference(ids)` runs in C)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[int] = ()) -> None:
+        self._items = array("q", sorted(set(items)))
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[int]]) -> Ids:
+        """From one-column rows already in ascending order without repeats (an ORDER BY on a
+        unique column), read at C speed: no Python object per row is kept."""
+        ids = cls()
+        ids._items = array("q", chain.from_iterable(rows))
+        return ids
+
+    def __contains__(self, item: object) -> bool:
+        if not isinstance(item, int):
+            return False
+        index = bisect_left(self._items, item)
+        return index < len(self._items) and self._items[index] == item
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Ids({list(self._items)!r})"
+
+
+_NONE = Ids()
+
+
 @dataclass(frozen=True)
 class RoundReports:
     """A round's reports, compactly: ids of the people (per unit: the units) whose report is
     submitted, submitted late, or sent back for additions."""
 
-    submitted: frozenset[int] = frozenset()
-    late: frozenset[int] = frozenset()
-    returned: frozenset[int] = frozenset()
+    submitted: Ids = _NONE
+    late: Ids = _NONE
+    returned: Ids = _NONE
 
     def as_submissions(self, kind: str) -> dict[str, tuple[str, bool]]:
         """As storage.round_progress reads them."""
@@ -326,6 +396,19 @@ class RoundReports:
         found = {f"{prefix}:{i}": ("returned", False) for i in self.returned}
         found.update({f"{prefix}:{i}": ("submitted", i in self.late) for i in self.submitted})
         return found
+
+
+# The ids of a round's reports in one state, in order: the subject's unit (per-unit round) or
+# person (per-person round) from its columns, not parsed out of 'person:12' row by row.
+_SUBJECTS = (
+    "SELECT CASE WHEN r.kind = 'unit' THEN s.unit_id ELSE s.person_id END AS subject_id"
+    " FROM submissions s JOIN rounds r ON r.id = s.round_id WHERE s.round_id = ?"
+)
+_REPORTS = (  # submitted, late, returned: RoundReports' fields
+    " AND s.status = 'submitted' ORDER BY subject_id",
+    " AND s.status = 'submitted' AND s.late = 1 ORDER BY subject_id",
+    " AND s.status = 'returned' ORDER BY subject_id",
+)
 
 
 @dataclass(frozen=True)
@@ -347,21 +430,10 @@ def read_reports(
     people = tuple(person_from_row(row) for row in conn.execute(_PEOPLE))
     rounds: dict[int, RoundReports] = {}
     for round_id in round_ids:
-        submitted, late, returned = set(), set(), set()
-        for subject, status, is_late in conn.execute(
-            "SELECT subject, status, late FROM submissions WHERE round_id = ?"
-            " AND status != 'draft'",
-            (round_id,),
-        ):
-            subject_id = int(subject.partition(":")[2])
-            if status == "submitted":
-                submitted.add(subject_id)
-                if is_late:
-                    late.add(subject_id)
-            elif status == "returned":
-                returned.add(subject_id)
-        rounds[round_id] = RoundReports(frozenset(submitted), frozenset(late),
-                                        frozenset(returned))  # fmt: skip
+        rounds[round_id] = RoundReports(
+            *(Ids.from_rows(conn.execute(_SUBJECTS + condition, (round_id,)))
+              for condition in _REPORTS)
+        )  # fmt: skip
     absent = {day: absent_on(conn, [day]) for day in set(days)}
     reminded = {
         int(row[0].removeprefix("person:"))
