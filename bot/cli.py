@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_roster_export(config, Path(args.file)))
     if args.command == "invites":
         return asyncio.run(_invites(config, Path(args.file)))
+    if args.command == "sandbox":
+        return _sandbox(config, args)
     raise AssertionError(args.command)
 
 
@@ -42,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("export", help="xuất danh sách hiện có").add_argument("file")
     invites = commands.add_parser("invites", help="tệp CSV link mời từng người")
     invites.add_argument("file")
+    sandbox = commands.add_parser(
+        "sandbox", help="chạy thử cả bot trên máy, không cần token: trò chuyện trong trình duyệt"
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="cổng của trang (mặc định 8080)")
+    sandbox.add_argument(
+        "--data", metavar="DIR", help="thư mục dữ liệu giữ lại giữa các lần chạy (mặc định: tạm)"
+    )
+    sandbox.add_argument(
+        "--no-browser", action="store_true", help="không tự mở trình duyệt, chỉ in địa chỉ"
+    )
     return parser
 
 
@@ -64,6 +76,18 @@ def _run(config: Config) -> int:
         print(telegram_failure(exc, config), file=sys.stderr)
         return EXIT_TELEGRAM
     return EXIT_OK
+
+
+def _sandbox(config: Config, args: argparse.Namespace) -> int:
+    import os
+
+    from bot.logs import configure_logging
+    from sandbox import run
+
+    # The sandbox's terminal shows warnings only, unless LOG_LEVEL asks for more.
+    configure_logging(config.log_level if "LOG_LEVEL" in os.environ else "WARNING", config.token)
+    data = Path(args.data) if args.data else None
+    return run(config, args.port, data, open_browser=not args.no_browser)
 
 
 async def _roster_import(config: Config, path: Path) -> int:

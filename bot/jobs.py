@@ -43,7 +43,8 @@ async def catch_up(
     horizon = datetime.now(UTC) + moved + MARGIN
     due: list[tuple[datetime, Job[Any]]] = []
     for job in queue.jobs():
-        next_t = job.next_t if job.enabled and not job.removed else None
+        # A paused job has no next time (PTB's `enabled` only echoes its own setter).
+        next_t = None if job.removed else job.next_t
         if next_t is not None and next_t <= horizon:
             due.append((next_t, job))
     due.sort(key=lambda pair: pair[0])
