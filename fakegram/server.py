@@ -54,8 +54,8 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, Final, Literal
 
@@ -741,6 +741,82 @@ class FakeTelegram:
     @property
     def file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # --- saved state (the sandbox's --data folder) ---------------------------------------
+
+    STATE_VERSION: Final = 1
+
+    def save_state(self, folder: Path) -> None:
+        """Write the chats (users, every message, the message counters, the command menus and
+        descriptions) and the files to `folder`, so `load_state` brings them back."""
+        files = folder / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        for stored in self._files.values():
+            target = files / hashlib.sha256(stored.file_id.encode()).hexdigest()
+            if not target.exists():
+                target.write_bytes(stored.content)
+        state = {
+            "version": self.STATE_VERSION,
+            "users": [
+                {"id": u.id, "first_name": u.first_name, "last_name": u.last_name,
+                 "username": u.username, "group": u.kind if isinstance(u, FakeGroup) else None}
+                for u in self.users.values()
+            ],
+            "message_ids": [[chat, count] for chat, count in self._message_ids.items()],
+            "sent": [asdict(message) for message in self.sent],
+            "user_messages": [
+                [chat, message_id, message]
+                for (chat, message_id), message in self._user_messages.items()
+            ],
+            "deleted_user_messages": sorted(self._deleted_user_messages),
+            "files": [
+                {key: value for key, value in asdict(stored).items() if key != "content"}
+                for stored in self._files.values()
+            ],
+            "file_seq": self._file_seq,
+            "commands": [[list(scope), language, commands]
+                         for (scope, language), commands in self._commands.items()],
+            "descriptions": self.descriptions,
+            "short_descriptions": self.short_descriptions,
+        }  # fmt: skip
+        temporary = folder / "state.json.tmp"
+        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(folder / "state.json")
+
+    def load_state(self, folder: Path) -> bool:
+        """Bring back what `save_state` wrote (before the bot starts); False if there is
+        nothing there, or nothing this version reads."""
+        try:
+            state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if not isinstance(state, dict) or state.get("version") != self.STATE_VERSION:
+            return False
+        for user in state["users"]:
+            if user["group"]:
+                self.group(user["id"], user["first_name"], user["group"])
+            else:
+                self.user(user["id"], user["first_name"], user["last_name"], user["username"])
+        self._message_ids = {chat: count for chat, count in state["message_ids"]}
+        self.sent = [SentMessage(**message) for message in state["sent"]]
+        self._bot_messages = {(m.chat_id, m.message_id): m for m in self.sent}
+        for chat, message_id, message in state["user_messages"]:
+            self._user_messages[(chat, message_id)] = message
+            if chat in self.users:
+                self.users[chat].outbox.append(message)
+        self._deleted_user_messages = {(c, m) for c, m in state["deleted_user_messages"]}
+        for meta in state["files"]:
+            source = folder / "files" / hashlib.sha256(meta["file_id"].encode()).hexdigest()
+            with contextlib.suppress(OSError):
+                stored = _StoredFile(content=source.read_bytes(), **meta)
+                self._files[stored.file_id] = stored
+                self._files_by_path[stored.file_path] = stored
+        self._file_seq = max(self._file_seq, int(state["file_seq"]))
+        for scope, language, commands in state["commands"]:
+            self._commands[(tuple(scope), language)] = [tuple(c) for c in commands]
+        self.descriptions.update(state["descriptions"])
+        self.short_descriptions.update(state["short_descriptions"])
+        return True
 
     # --- public helpers -------------------------------------------------------------------
 

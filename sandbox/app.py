@@ -56,6 +56,7 @@ GUEST_ID = PERSON_IDS - 1
 GUEST_PHONE = "84987654321"
 DATABASE_FILE = "thidua.sqlite3"
 CLOCK_FILE = "clock.txt"  # where the sandbox's clock stands, so a restart resumes there
+CHATS_FOLDER = "telegram"  # the stand-in's chats and files, so a restart shows them again
 REPLY_TIMEOUT = 10.0
 
 
@@ -95,6 +96,7 @@ class Sandbox:
         self.application: BotApplication | None = None
         self.config: Config | None = None
         self.ready = asyncio.Event()  # the demo is in place (at once on a folder already used)
+        self.resumed = False  # the chats of an earlier run were brought back
         self.listeners: list[Callable[[str], None]] = []  # told "clock", "ready", "roster"
         self._players: dict[int, Player] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -116,6 +118,8 @@ class Sandbox:
             clock=lambda: clock.now().timestamp(),
             keep_calls=2000,
         )
+        if not fresh:
+            self.resumed = self.telegram.load_state(self.data_dir / CHATS_FOLDER)
         await self.telegram.start()
         self.config = Config(
             **{
@@ -167,6 +171,7 @@ class Sandbox:
         if self.clock is not None:
             self._save_clock()
         if self.telegram is not None:
+            self._save_chats()
             await self.telegram.stop()
 
     @property
@@ -206,6 +211,13 @@ class Sandbox:
         with contextlib.suppress(OSError):
             (self.data_dir / CLOCK_FILE).write_text(self.clock.now().isoformat(), "utf-8")
 
+    def _save_chats(self) -> None:
+        assert self.telegram is not None
+        try:
+            self.telegram.save_state(self.data_dir / CHATS_FOLDER)
+        except OSError:
+            log.warning("could not save the sandbox's chats", exc_info=True)
+
     async def advance(self, delta: timedelta) -> timedelta:
         """Move the bot's clock forward by `delta` and run the jobs that fell due."""
         async with self._clock_lock:
@@ -215,6 +227,7 @@ class Sandbox:
             self._tell("clock")
             ran = await catch_up(self.application, delta)
             log.info("clock moved by %s to %s; %d job(s) caught up", delta, self.clock.now(), ran)
+            self._save_chats()
             self._tell("clock")
             return delta
 

@@ -83,6 +83,10 @@ class Page:
         app.router.add_post("/api/clock", self._move_clock)
         self.telegram.listeners.append(self._on_chat)
         self.sandbox.listeners.append(self._on_sandbox)
+        if self.sandbox.resumed:  # the chats of an earlier run were read then
+            for message in self.telegram.sent:
+                seen = self._read.get(message.chat_id, 0)
+                self._read[message.chat_id] = max(seen, message.message_id)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

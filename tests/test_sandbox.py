@@ -297,19 +297,51 @@ async def test_a_data_folder_is_resumed_not_made_again(tmp_path: Path) -> None:
     await sandbox.start()
     try:
         await asyncio.wait_for(sandbox.ready.wait(), 20)
+        assert sandbox.telegram is not None
+        players = await sandbox.refresh_players()
+        lan = next(p for p in players if p.person and p.person.role == "principal")
+        for _ in range(500):  # the launch delivered, before stopping
+            if all(item.done for item in await sandbox.deliveries()):
+                break
+            await asyncio.sleep(0.01)
         await sandbox.advance(timedelta(days=2))
+        chat = [m.plain_text for m in lan.user.messages()]
+        menu = sandbox.telegram.commands_for(lan.chat_id)
     finally:
         await sandbox.stop()
     again = Sandbox(folder)  # no start given: the clock resumes where it was
     await again.start()
+    page = Page(again)
+    await page.start(0)
     try:
-        assert again.ready.is_set()  # nothing to set up
+        assert again.ready.is_set() and again.resumed  # nothing to set up, the chats are back
         assert again.clock is not None
         assert again.clock.now() >= MONDAY + timedelta(days=2)
         assert again.clock.now() < MONDAY + timedelta(days=2, minutes=5)
         assert await again.db.fetchval("SELECT COUNT(*) FROM campaigns") == 1
         assert await again.db.fetchval("SELECT COUNT(*) FROM people") == 16
+        assert again.telegram is not None
+        player = again.player(lan.chat_id)
+        assert player is not None
+        assert [m.plain_text for m in player.user.messages()] == chat
+        assert again.telegram.commands_for(lan.chat_id) == menu
+        plan = next(m for m in player.user.messages() if m.document)
+        assert plan.document is not None
+        name, _, content = again.telegram.file_info(plan.document["file_id"])
+        assert name == "ke_hoach_vi_nguoi_ngheo.pdf" and content.startswith(b"%PDF-")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(page.url + "api/state") as response,
+        ):
+            state = await response.json()
+        unread = {p["name"]: p["unread"] for unit in state["units"] for p in unit["people"]}
+        assert set(unread.values()) == {0}, unread
+        # The chat goes on where it was.
+        await player.user.send("/tiendo")
+        await again.telegram.wait_until(lambda: len(player.user.messages()) > len(chat))
+        assert player.user.messages()[-1].message_id > plan.message_id
     finally:
+        await page.stop()
         await again.stop()
     database = sqlite3.connect(folder / "thidua.sqlite3")
     try:
