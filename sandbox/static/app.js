@@ -42,7 +42,10 @@ const TEXTS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { data: null, chat: null, messages: new Map(), unitOf: new Map(), botUsername: "" };
+const state = {
+  data: null, chat: null, messages: new Map(), unitOf: new Map(), botUsername: "",
+  stick: true, // the chat is scrolled to its end: new messages (and late images) keep it there
+};
 
 function num(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
@@ -252,7 +255,7 @@ async function refreshChat(jump) {
   const data = await api(`/api/chats/${chat}`);
   if (state.chat !== chat) return;
   const list = $("messages");
-  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  const nearBottom = state.stick;
   renderMessages(data.messages);
   renderReplyKeyboard(data.keyboard);
   renderCommands(data.commands);
@@ -260,8 +263,14 @@ async function refreshChat(jump) {
   $("empty").hidden = !empty;
   list.hidden = empty;
   $("empty-description").textContent = data.description || "";
-  if (jump || nearBottom) list.scrollTop = list.scrollHeight;
+  if (jump || nearBottom) toBottom();
   api(`/api/chats/${chat}/read`, {}).catch(() => {});
+}
+
+function toBottom() {
+  const list = $("messages");
+  list.scrollTop = list.scrollHeight;
+  state.stick = true;
 }
 
 function renderMessages(messages) {
@@ -317,7 +326,10 @@ function renderMessage(m) {
   if (m.photo) {
     const src = `/api/files/${encodeURIComponent(m.photo.file_id)}`;
     parts.push(el("a", { class: "photo", href: src, download: "anh.jpg", title: TEXTS.photo },
-      el("img", { src: `${src}?inline=1`, alt: m.text || TEXTS.photo, loading: "lazy" })));
+      el("img", {
+        src: `${src}?inline=1`, alt: m.text || TEXTS.photo, loading: "lazy",
+        onload: () => { if (state.stick) toBottom(); },
+      })));
   }
   if (m.document) {
     const d = m.document;
@@ -547,12 +559,20 @@ function init() {
     }
   });
   $("menu").addEventListener("click", () => toggleMenu($("commands").hidden));
+  $("messages").addEventListener("scroll", () => {
+    const list = $("messages");
+    state.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  });
   $("start").addEventListener("click", () => sendText("/start"));
   $("file-document").addEventListener("change", (event) => sendFile(event.target, "document"));
   $("file-photo").addEventListener("change", (event) => sendFile(event.target, "photo"));
   for (const button of document.querySelectorAll("[data-step]")) {
     button.addEventListener("click", () => moveClock(button.dataset.step, button));
   }
+  window.addEventListener("hashchange", () => {
+    const wanted = Number(location.hash.slice(1));
+    if (wanted && wanted !== state.chat && findPerson(wanted)) select(wanted).catch(fail);
+  });
   loadState().catch(fail);
   connect();
 }
