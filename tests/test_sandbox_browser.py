@@ -4,12 +4,14 @@ Selenium Manager never downloads a driver. Skipped, saying why, where they are n
 
 One walk through the page, as a trainer would do it: the office looks at progress; a teacher
 registers, acknowledges the campaign, answers its report with a button and a typed number and
-gets the receipt; the office sees the progress change; the clock moves past the deadline and
-/tiendo says so. Screenshots are saved in the test's tmp dir (sandbox_*.png).
+gets the receipt; the office sees the progress change; the clock moves a day and a teacher who
+has not answered is reminded (once reminders are in); it moves past the deadline and /tiendo
+says so. Screenshots are saved in the test's tmp dir (sandbox_*.png).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sqlite3
@@ -22,6 +24,9 @@ import pytest
 
 from tests.sandbox_process import SandboxProcess, sandbox_process
 
+# Reminders (bot/scheduler.py, being built beside this) run as the clock moves; until they are
+# in, moving the clock shows the deadline passing in /tiendo only.
+REMINDERS = importlib.util.find_spec("bot.scheduler") is not None
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT = 20.0  # seconds; a loaded CI machine is slow, a working page answers in well under one
@@ -217,6 +222,16 @@ def test_a_trainer_walks_through_the_sandbox(
     before = page.count()
     page.type("/tiendo")
     page.bot_said("Trường THCS Tân Phú: 1/3", before)
+
+    if REMINDERS:
+        # A day later (Tuesday 08:00): those who have not answered are reminded.
+        browser.find_element(By.CSS_SELECTOR, "[data-step='day']").click()
+        page.wait("the clock a day later", lambda: "Thứ Ba" in page.text("clock"))
+        page.pick("Trần Văn An")
+        reminder = page.bot_said("NHẮC HẠN NỘP")
+        assert "Xác nhận tham gia" in reminder.text
+        page.screenshot("reminder")
+        page.pick("Trần Thị Thu Hà")
 
     # Past the deadline: the clock moves, /tiendo says the round is overdue.
     assert "17:01" not in page.text("clock")
