@@ -443,12 +443,13 @@ async def test_a_restart_in_the_middle_of_a_correction_resumes(
     await office.press(FIX_PERIOD)
     await office.expect("Nhập thời gian thực hiện")
     await bot.restart()
-    await office.send("/phatdong")  # the current question again
-    await office.expect("đang làm dở /phatdong")
-    await office.expect("Nhập thời gian thực hiện")
-    await office.send("05/09/2023 - 31/05/2024")
+    await office.send("05/09/2023 - 31/05/2024")  # taken as the correction it was asked for
     review = await office.expect("Thông tin lấy từ kế hoạch")
     assert "Thời gian thực hiện: 05/09/2023 – 31/05/2024 ✏️" in review.shown
+    await office.send("/phatdong")  # the current question again, with what was corrected
+    await office.expect("đang làm dở /phatdong")
+    again = await office.expect("Thông tin lấy từ kế hoạch")
+    assert again.shown == review.shown and again.buttons() == review.buttons()
     await bot.restart()
     await office.press(OK)  # the review's buttons still work after a restart
     await office.expect("Bước 2")  # the number the plan left blank
