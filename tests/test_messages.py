@@ -14,6 +14,7 @@ from bot.reminders import Owed, Owing, RoundDigest
 from formats.forms import FormIssue, Question, QuestionType, builtin_form
 from handlers.absences import AbsenceDraft
 from handlers.announce import AnnouncementDraft
+from handlers.campaign_launch.draft import CampaignDraft
 from handlers.nominate import NominationDraft
 from messages import (
     format_date,
@@ -598,6 +599,36 @@ SAMPLES.update(
         },
     }
 )
+
+# /phatdong from a plan file (handlers/campaign_launch/plan.py); every part of the report is
+# rendered on every test plan by tests/test_plan_launch.py.
+PLAN_DRAFT = CampaignDraft(title="Kế hoạch <Lan & Hoa>", plan_number="1/KH-<A>",
+                           targets=[{"text": "100% <cán bộ>", "value": 100.0, "value_unit": "%"}],
+                           document_name="<Lan & Hoa>.pdf")  # fmt: skip
+PLAN_ROUND = {"name": "Tổng <kết>", "kind": "unit", "form": "review", "deadline": None,
+              "issues": ["outside", "past"], "plan_kind": "final", "written": "20/5/2024",
+              "timing": [2024, 5], "dossier": True, "sources": ["Trước ngày <20/5/2024>."],
+              "at": DEADLINE}  # fmt: skip
+PLAN_DRAFT.plan = {"file": "<Lan & Hoa>.pdf", "answered": ["title", "plan_number"],
+                   "edited": ["title"], "editing": "rounds", "period": "năm học <2024>",
+                   "rounds": [PLAN_ROUND]}  # fmt: skip
+SAMPLES.update(
+    {
+        "launch_document_attached": {"name": "<Lan & Hoa>.pdf"},
+        "launch_plan_reading": {"file_name": "<Lan & Hoa>.pdf"},
+        "launch_plan_unreadable": {"file_name": "<Lan & Hoa>.pdf", "reason": "too_large",
+                                   "detail": "pages", "limit": 100, "actual": 240,
+                                   "again": False},
+        "launch_plan_part": {"part": "check"},
+        "launch_plan_review": {"draft": PLAN_DRAFT, "plan": PLAN_DRAFT.plan,
+                               "period": (date(2024, 9, 1), date(2025, 8, 31)),
+                               "rounds": [PLAN_ROUND], "missing": ["period", "targets"]},
+        "launch_plan_fix": {"field": "rounds", "draft": PLAN_DRAFT, "period": None,
+                            "rounds": [PLAN_ROUND], "now": DEADLINE},
+        "launch_plan_round": {"round": PLAN_ROUND, "period_text": "năm học <2024>",
+                              "now": DEADLINE},
+    }
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("name", template_names())
