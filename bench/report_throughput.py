@@ -72,13 +72,13 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import parse_form_file
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, launch_campaign
-from storage.forms import parse_form_file
 from storage.outbox import broadcast_counts
 from storage.people import register_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import TOKEN, FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import NOW, VN, csv_file

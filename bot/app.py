@@ -20,40 +20,51 @@ from bot.config import Config
 from bot.errors import on_error
 from bot.persistence import SQLitePersistence, save_states_handler
 from bot.profile import publish_profile
+from bot.reminders import default_sources
 from bot.retry import RetryingRequest
+from bot.scheduler import Scheduler
 from bot.sender import DEFAULT_MAX_IN_FLIGHT, OutboxAwareRateLimiter, OutboxSender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import (
+    absences,
     announce,
     basics,
     campaign_buttons,
     campaign_launch,
     dossiers,
+    exports,
     gate,
     nominate,
     nomination_review,
     progress,
     registration,
+    reminders,
     report_review,
     reports,
     roster,
     round_close,
+    round_deadline,
 )
 from handlers.common import BotApplication, BotContext, Services
 from messages import set_timezone
 from storage.db import SharedDatabase
+from storage.uploads import expire_uploads
 
 HandlerFactory = Callable[[], Sequence[BaseHandler[Update, BotContext, Any]]]
 
 # All handlers share group 0, so the first that matches wins; this list is that order.
-# Conversations come first: they only take their entry command or a chat already inside
-# them, whose /huy, documents and catch-alls must win. Then registration, the buttons under
-# broadcast messages, the per-role commands, and last the catch-all reply.
+# Conversations come first: they only take their entry command or button or a chat already
+# inside them, whose /huy, documents and catch-alls must win (report_review also holds its
+# buttons, and round_close's buttons sit among them: no flow takes those). Then registration,
+# the buttons under broadcast messages, the per-role commands and their buttons, and last the
+# catch-all reply.
 HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("campaign_launch", campaign_launch.handlers),
     ("announce", announce.handlers),
     ("reports", reports.handlers),
     ("report_review", report_review.handlers),
+    ("round_deadline", round_deadline.handlers),
+    ("absence_flows", absences.conversations),
     ("round_close", round_close.handlers),
     ("nominate", nominate.handlers),
     ("nomination_review", nomination_review.handlers),
@@ -61,6 +72,9 @@ HANDLER_ORDER: tuple[tuple[str, HandlerFactory], ...] = (
     ("registration", registration.handlers),
     ("campaign_buttons", campaign_buttons.handlers),
     ("progress", progress.handlers),
+    ("reminders", reminders.handlers),
+    ("absences", absences.handlers),
+    ("exports", exports.handlers),
     ("roster", roster.handlers),
     ("basics", basics.handlers),
     ("fallback", basics.fallback_handlers),
@@ -132,6 +146,17 @@ def _opener(database: SharedDatabase) -> StorageHook:
             services.db, rate=services.config.broadcast_rate, clock=services.clock
         )
         services.sender.start(application)
+        await expire_uploads(services.db, services.clock.now())  # roster files left a day
+        # Reminders, overdue notices and digests: the database is the schedule; one job
+        # wakes the bot at the next moment something falls due (bot/scheduler.py).
+        config = services.config
+        services.scheduler = Scheduler(
+            services.db, services.clock, config.timezone, default_sources(config),
+            on_queued=services.sender.wake,
+        )  # fmt: skip
+        if application.job_queue is not None:
+            services.scheduler.attach(application.job_queue)
+        await services.scheduler.reschedule()
         # What a person sees before /start; a failure only logs a warning.
         await publish_profile(application.bot)
 
@@ -141,6 +166,7 @@ def _opener(database: SharedDatabase) -> StorageHook:
 def _closer(database: SharedDatabase) -> StorageHook:
     async def close_storage(application: Application[Any, Any, Any, Any, Services, Any]) -> None:
         services = application.bot_data
+        services.scheduler = None  # its jobs stopped with the application
         if services.sender is not None:  # before the database closes under its last rows
             await services.sender.stop()
             services.sender = None

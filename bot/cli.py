@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_roster_export(config, Path(args.file)))
     if args.command == "invites":
         return asyncio.run(_invites(config, Path(args.file)))
+    if args.command == "export":
+        return asyncio.run(_export(config, Path(args.file), args.campaign))
     if args.command == "sandbox":
         return _sandbox(config, args)
     raise AssertionError(args.command)
@@ -44,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("export", help="xuất danh sách hiện có").add_argument("file")
     invites = commands.add_parser("invites", help="tệp CSV link mời từng người")
     invites.add_argument("file")
+    export = commands.add_parser("export", help="tệp XLSX kết quả: tổng quan, câu trả lời")
+    export.add_argument("file")
+    export.add_argument("--campaign", type=int, help="số phong trào (mặc định: tất cả)")
     sandbox = commands.add_parser(
         "sandbox", help="chạy thử cả bot trên máy, không cần token: trò chuyện trong trình duyệt"
     )
@@ -91,16 +96,19 @@ def _sandbox(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _roster_import(config: Config, path: Path) -> int:
+    from formats.roster_file import read_roster
+    from formats.work import in_worker
     from storage.db import Database
     from storage.roster import apply_import
-    from storage.roster_file import RosterFileError, read_roster
+    from storage.roster_table import RosterFileError
 
     data = _read(path)
     if data is None:
         return EXIT_INVALID
     db = await Database.open(config.database_path)
     try:
-        changes = await apply_import(db, read_roster(data, path.name), datetime.now(UTC))
+        table = await in_worker(read_roster, data, path.name)
+        changes = await apply_import(db, table, datetime.now(UTC))
     except RosterFileError as exc:
         texts = [_text("roster_issue", issue=issue) for issue in exc.issues]
         print(_text("roster_errors", issues=exc.issues, texts=texts, hidden=0))
@@ -112,25 +120,27 @@ async def _roster_import(config: Config, path: Path) -> int:
 
 
 async def _roster_export(config: Config, path: Path) -> int:
+    from formats.roster_writer import roster_bytes
+    from formats.work import in_worker
     from storage.db import Database
     from storage.roster import export_rows
-    from storage.roster_writer import roster_bytes
 
     db = await Database.open(config.database_path)
     try:
         rows = await export_rows(db)
     finally:
         await db.close()
-    path.write_bytes(roster_bytes(rows, xlsx=path.suffix.lower() == ".xlsx"))
+    path.write_bytes(await in_worker(roster_bytes, rows, xlsx=path.suffix.lower() == ".xlsx"))
     people = sum(1 for row in rows if row.full_name)
     print(_text("cli_exported", count=people, path=str(path)))
     return EXIT_OK
 
 
 async def _invites(config: Config, path: Path) -> int:
+    from formats.roster_writer import csv_bytes, invite_rows
+    from formats.work import in_worker
     from storage.db import Database
     from storage.people import invites_for_roster
-    from storage.roster_writer import csv_bytes, invite_rows
 
     username = config.bot_username or await _bot_username(config)
     if username is None:
@@ -140,9 +150,42 @@ async def _invites(config: Config, path: Path) -> int:
         invites = await invites_for_roster(db, datetime.now(UTC))
     finally:
         await db.close()
-    path.write_bytes(csv_bytes(invite_rows(invites, username)))
+    path.write_bytes(await in_worker(csv_bytes, invite_rows(invites, username)))
     pending = sum(1 for invite in invites if invite.code)
     print(_text("cli_invites_written", count=len(invites), pending=pending, path=str(path)))
+    return EXIT_OK
+
+
+async def _export(config: Config, path: Path, campaign_id: int | None) -> int:
+    """The same workbook as /xuat, for one campaign or every launched one (oldest first),
+    over every unit."""
+    from formats.workbook import build_workbook
+    from handlers.nominations import FIELDS, field_names
+    from storage.campaigns import campaigns_visible
+    from storage.db import Database
+    from storage.exports import assemble_export, read_export
+
+    db = await Database.open(config.database_path)
+    try:
+        launched = sorted(await campaigns_visible(db, None, limit=1_000_000))
+        chosen = [campaign_id] if campaign_id is not None else launched
+        if not chosen or not set(chosen) <= set(launched):
+            print(_text("cli_export_no_campaign", campaign_id=campaign_id), file=sys.stderr)
+            return EXIT_INVALID
+        source = await read_export(db, chosen, None)
+    finally:
+        await db.close()
+    fields = dict(zip(FIELDS, field_names(), strict=True))
+    now = datetime.now(UTC)
+    data = await asyncio.to_thread(assemble_export, source, now, config.timezone, fields)
+    content = await asyncio.to_thread(build_workbook, data)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        print(_text("cli_write_failed", path=str(path), error=exc.strerror), file=sys.stderr)
+        return EXIT_INVALID
+    reports = sum(len(item.rows) for item in data.rounds)
+    print(_text("cli_export_written", campaigns=len(chosen), reports=reports, path=str(path)))
     return EXIT_OK
 
 

@@ -32,6 +32,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("thongbao", ("office",)),
     Command("duyet", ("office",)),
     Command("danhsach", ("office",)),
+    Command("nhacnho", ("office",)),
+    Command("vangmat", ("office", "principal")),
+    Command("ngaynghi", ("office",)),
+    Command("xuat", ("office", "principal")),
     Command("huy", ROLES),
 )
 

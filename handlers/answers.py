@@ -10,10 +10,10 @@ from collections.abc import Sized
 from datetime import date
 from decimal import Decimal
 
+from formats.forms import Question, QuestionType
 from handlers.inputs import InputError, parse_date
 from messages import format_date, format_number, label
-from storage.forms import Question, QuestionType
-from storage.text import fold
+from storage.text import fold, strip_invisible
 
 Answer = str | float | int | bool | date
 
@@ -45,7 +45,7 @@ _REFUSED_TYPES = frozenset(
 
 def parse_answer(question: Question, text: str) -> Answer:
     """The value of a typed answer; raises `InputError` saying what the question expects."""
-    text = unicodedata.normalize("NFC", text).strip()
+    text = strip_invisible(unicodedata.normalize("NFC", text))
     if not text:
         raise InputError("answer_empty", {"question": question})
     match question.type:
@@ -169,13 +169,16 @@ def _parse_choice(question: Question, text: str) -> str:
 
 
 def check_file(
-    question: Question, file_size: int | None, mime_type: str | None, *, count: int = 0
-) -> None:
+    question: Question, file_size: int | None, mime_type: str | None, *, count: int = 0,
+    name: str = "",
+) -> None:  # fmt: skip
     """Whether one more file (after `count` already received) can be kept as evidence."""
     if question.type is not QuestionType.FILES:
         raise ValueError(f"question {question.key!r} does not take files")
     if count >= question.max_files:
         raise InputError("answer_too_many_files", {"limit": question.max_files})
+    if file_size == 0:
+        raise InputError("file_empty", {"name": name})
     if file_size is not None and file_size > TELEGRAM_DOWNLOAD_LIMIT:
         values = {
             "size_mb": round(file_size / (1024 * 1024), 1),

@@ -34,6 +34,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock, SystemClock
 from bot.commands import commands_for
 from bot.config import Config
+from bot.scheduler import Scheduler, reschedule_soon
 from bot.sender import OutboxSender
 from handlers.permissions import Button
 from messages import label, render, render_text
@@ -52,6 +53,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     db: Database | None = None
     sender: OutboxSender | None = None  # drains the outbox; started in post_init
+    scheduler: Scheduler | None = None  # reminders and digests (bot/scheduler.py)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
@@ -175,6 +177,12 @@ def wake_sender(context: BotContext) -> None:
     """New outbox rows: the sender looks at once instead of at its next poll."""
     if context.services.sender is not None:
         context.services.sender.wake()
+
+
+async def reschedule(context: BotContext) -> None:
+    """A round was created, moved, closed or reopened: the scheduled messages' job is set
+    again from the database (bot/scheduler.py)."""
+    await reschedule_soon(context.services.scheduler)
 
 
 async def reply(update: Update, template: str, **values: Any) -> Message:

@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import Question, QuestionType
 from handlers.answers import check_file
 from handlers.common import (
     BotContext,
@@ -49,7 +50,6 @@ from storage.dossiers import (
     dossier_rounds,
     get_dossier,
 )
-from storage.forms import Question, QuestionType
 from storage.models import Actor
 
 FLOW = "hoso"

@@ -13,6 +13,7 @@ from telegram import Message
 from telegram.error import BadRequest, TelegramError
 
 from handlers.common import BotContext
+from handlers.inputs import InputError
 from messages import render
 from storage.reports import Evidence, evidence_by_unique_id, store_evidence
 
@@ -50,7 +51,8 @@ async def keep_evidence(
     context: BotContext, file_id: str, unique_id: str, name: str, mime: str | None,
     size: int | None, kind: str,
 ) -> int:  # fmt: skip
-    """Download once per distinct file (Telegram's file_unique_id) into FILES_DIR."""
+    """Download once per distinct file (Telegram's file_unique_id) into FILES_DIR. A file
+    that turns out empty (Telegram did not say its size) raises InputError("file_empty")."""
     known = await evidence_by_unique_id(context.db, unique_id)
     if known is not None:
         return known.id
@@ -61,6 +63,9 @@ async def keep_evidence(
         target.parent.mkdir(parents=True, exist_ok=True)
         telegram_file = await context.bot.get_file(file_id)
         await telegram_file.download_to_drive(target)
+        if target.stat().st_size == 0:  # Telegram did not say its size: it had none
+            target.unlink()
+            raise InputError("file_empty", {"name": name})
     except (TelegramError, OSError) as exc:
         # The file id still reaches the file through Telegram; the copy can be made later.
         log.warning("could not download evidence %s: %s", name, exc)

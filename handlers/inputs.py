@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.campaigns import Target
+from storage.text import strip_invisible
 
 _DATE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
 _TIME = re.compile(r"(\d{1,2})\s*[:hg]\s*(\d{2})?")
@@ -25,7 +26,7 @@ class InputError(Exception):
 
 
 def parse_date(text: str) -> date:
-    match = _DATE.fullmatch(text.strip())
+    match = _DATE.fullmatch(strip_invisible(text))
     if match is None:
         raise InputError("input_bad_date", {"text": text})
     return _make_date(*match.groups())
@@ -52,7 +53,7 @@ def parse_period(text: str) -> tuple[date, date]:
 
 def parse_deadline(text: str, timezone: ZoneInfo, now: datetime) -> datetime:
     """'25/01/2024' (end of that day) or '25/01/2024 17:00'; must be in the future."""
-    text = text.strip()
+    text = strip_invisible(text)
     match = _DATE.match(text)
     if match is None:
         raise InputError("input_bad_deadline", {"text": text})
@@ -81,7 +82,7 @@ def parse_targets(text: str) -> list[Target]:
     optional % becomes the target's value ('100% cán bộ tham gia' → 100 %)."""
     targets = []
     for raw in text.splitlines():
-        line = re.sub(r"^\s*(?:[-•*+]|\d+[.)])\s+", "", raw).strip()
+        line = strip_invisible(re.sub(r"^(?:[-•*+]|\d+[.)])(?:\s+|$)", "", strip_invisible(raw)))
         if not line:
             continue
         if len(line) > 300:
@@ -102,7 +103,9 @@ def parse_targets(text: str) -> list[Target]:
 
 
 def check_length(text: str, minimum: int, maximum: int) -> str:
-    text = text.strip()
+    """The text without what shows nothing at its ends (white space, zero-width spaces…), if
+    its length is within the bounds; a text of only such characters is too short."""
+    text = strip_invisible(text)
     if len(text) < minimum:
         raise InputError("input_too_short", {"minimum": minimum})
     if len(text) > maximum:

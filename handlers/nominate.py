@@ -35,6 +35,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import Question, QuestionType
 from handlers.answers import check_file, parse_answer
 from handlers.common import (
     BotContext,
@@ -62,7 +63,6 @@ from messages import label, render, render_text
 from storage.access import scope_unit_ids
 from storage.campaigns import campaigns_visible, get_campaign
 from storage.drafts import DraftGone
-from storage.forms import Question, QuestionType
 from storage.models import Actor, Person
 from storage.nominations import (
     Nomination,

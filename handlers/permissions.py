@@ -5,7 +5,7 @@ data, with bounds, that the gate and the handlers share.
 A button's data is a prefix naming its kind and `:`-separated fields (`rv:12`, `ev:3:41`,
 `rp:c:2`, `pd:role:teacher`). Data whose prefix is not in the table, with a field missing,
 extra, malformed or out of range, is no button at all: the gate answers "no longer valid".
-So a new command or button (/dienhinh, /duyet, /nhacnho, /xuat…) is refused until it has its
+So a new command or button (/dienhinh, /duyet, /xuat…) is refused until it has its
 line here, and tests/test_gate.py fails until every handler's command and pattern has one.
 
 Whether the presser may see the campaign, round, report or file a button names is asked by
@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from storage.absences import REASONS
 from storage.models import ROLES, Actor, Role
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER is a signed 64-bit number: a bigger id cannot exist
@@ -122,6 +123,10 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     command("dienhinh", OFFICE_PRINCIPAL),
     command("duyet", OFFICE),
     command("hoso", PRINCIPAL),
+    command("nhacnho", OFFICE),
+    command("vangmat", OFFICE_PRINCIPAL),
+    command("ngaynghi", OFFICE),
+    command("xuat", OFFICE_PRINCIPAL),
     # Under a campaign message (handlers/campaign_buttons.py, handlers/reports.py).
     button("ack", ROLES, ID),  # 0: the office's preview
     button("rep", ROLES, ID),
@@ -145,6 +150,26 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("ro", OFFICE, ID),
     button("rcn", OFFICE),
     button("rn", OFFICE_PRINCIPAL, ID),
+    # Moving a round's deadline (handlers/round_deadline.py).
+    button("rd", OFFICE, ID),
+    button("rdy", OFFICE),
+    button("rdn", OFFICE),
+    # /nhacnho (handlers/reminders.py); the reminders' own buttons are `rpt`.
+    button("nn:c", OFFICE, ID),
+    button("nn:r", OFFICE, ID),
+    button("nn:s", OFFICE, ID),
+    button("nn:x", OFFICE),
+    # /vangmat, /ngaynghi (handlers/absences.py).
+    *(button(f"vm:{action}", OFFICE_PRINCIPAL) for action in ("add", "ok", "no")),
+    button("vm:p", OFFICE_PRINCIPAL, ID),
+    button("vm:r", OFFICE_PRINCIPAL, Word(REASONS)),
+    button("vm:x", OFFICE_PRINCIPAL, ID),
+    *(button(f"dn:{action}", OFFICE) for action in ("add", "ok", "no")),
+    button("dn:x", OFFICE, ID),
+    # Results: workbook and report draft (handlers/exports.py), chart (handlers/charts.py).
+    button("xx", OFFICE_PRINCIPAL, ID),
+    button("xd", OFFICE, ID),
+    button("ch", OFFICE, ID),
     # The roster in the chat (handlers/roster.py).
     button("roster:template", OFFICE),
     button("roster:export", OFFICE),
@@ -170,6 +195,12 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("pd:rounds", OFFICE, Word(("none", "more", "done"))),
     button("pd:kind", OFFICE, Word(("unit", "person"))),
     button("pd:form", OFFICE, Name()),
+    # /phatdong from the plan file (handlers/campaign_launch/plan.py).
+    button("pd:fix", OFFICE, Word(("title", "number", "period", "targets", "rounds"))),
+    button("pd:plan", OFFICE, Word(("ok", "back", "clear", "drop"))),
+    button("pd:rk", OFFICE, INDEX),
+    button("pd:rd", OFFICE, INDEX),
+    button("pd:doc", OFFICE, Word(("keep",))),
     button("pd:launch", OFFICE, Token()),
     button("pd:cancel", OFFICE, Token()),
     # /dienhinh (handlers/nominate.py): inside the conversation, then from anywhere.

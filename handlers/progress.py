@@ -17,6 +17,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from handlers import charts
 from handlers.common import (
     BotContext,
     alert,
@@ -28,6 +29,7 @@ from handlers.common import (
 )
 from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
+from handlers.round_deadline import deadline_button
 from messages import label, render
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
@@ -86,10 +88,11 @@ async def _rounds(
     scope: set[int] | None,
 ) -> None:
     manages = await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
+    today = context.clock.now().astimezone(context.config.timezone).date()
     for item in campaign.rounds:
         if item.id is None:
             continue
-        progress = await round_progress(context.db, item.id, item.kind, audience, scope)
+        progress = await round_progress(context.db, item.id, item.kind, audience, scope, today)
         units = progress.by_unit()
         people = []
         if actor.role == "principal" and actor.person is not None:
@@ -105,9 +108,13 @@ async def _rounds(
                 InlineKeyboardButton(label("review_reports"), callback_data=f"rv:{item.id}")
             )
         if manages:
+            if not item.closed:
+                buttons.append(deadline_button(item.id))
             buttons.append(toggle_button(item.id, item.closed))
         if buttons:
             rows.append(buttons)
+        if actor.role == "office":
+            rows.append([charts.chart_button(item.id)])
         values: dict[str, Any] = {"round": item, "units": units, "people": people,
                                   "now": context.clock.now(), "closed": item.closed}  # fmt: skip
         listed = len(people) if people else min(len(units), SHOWN_UNITS)
@@ -135,7 +142,9 @@ async def show_missing(update: Update, context: BotContext) -> None:
     if campaign is None:
         return
     audience = await campaign_audience(context.db, campaign.spec)
-    missing = (await round_progress(context.db, info.id, info.kind, audience, scope)).missing
+    today = context.clock.now().astimezone(context.config.timezone).date()
+    progress = await round_progress(context.db, info.id, info.kind, audience, scope, today)
+    missing = progress.missing
     if not missing:
         await say(update, "progress_names_none", round=info)
         return
@@ -177,4 +186,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("tiendo", show_progress, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(show_missing, pattern=r"^rn:\d+$"),
+        CallbackQueryHandler(charts.show_chart, pattern=charts.PATTERN),
     ]

@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import QuestionType
 from handlers.common import (
     BotContext,
     alert,
@@ -38,7 +39,6 @@ from handlers.reports import form_of, summary_lines
 from messages import label, render
 from storage.access import may_access, scope_unit_ids
 from storage.db import Database
-from storage.forms import QuestionType
 from storage.models import Actor
 from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (

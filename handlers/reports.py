@@ -15,6 +15,7 @@ office person who sent it back what changed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -30,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from formats.forms import Form, Question, QuestionType, builtin_form
 from handlers.answers import check_file, format_answer, parse_answer
 from handlers.common import (
     BotContext,
@@ -41,14 +43,12 @@ from handlers.common import (
     pressed,
     require_role,
     say,
-    stay,
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError
 from messages import label, render
-from storage.forms import Form, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
@@ -91,6 +91,9 @@ class ReportDraft:
 
 
 REPORT: Flow[ReportDraft] = Flow(FLOW, ReportDraft, command="baocao", lost="report_lost")
+# The report this chat is on: its flow, the submission, the round, the question the saved step
+# is at (None: past the last one, at the summary).
+Current = tuple[ReportDraft, Submission, RoundInfo, Question | None]
 
 
 # ---- plumbing -------------------------------------------------------------------------
@@ -266,9 +269,7 @@ async def _shown(context: BotContext, question: Question, value: Any) -> str:
     return format_answer(question, value)
 
 
-async def _current(
-    update: Update, context: BotContext
-) -> tuple[ReportDraft, Submission, RoundInfo, Question | None] | None:
+async def _current(update: Update, context: BotContext) -> Current | None:
     """The report this chat is on, read in one call (every answer starts here); None, with
     the reason told, when there is none to go on with: lost, or its round closed meanwhile."""
     user = update.effective_user
@@ -299,13 +300,9 @@ async def _advance(
     return await _ask(update, context, fresh, info)
 
 
-async def on_text(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _text(update: Update, context: BotContext, state: Current) -> Step | int:
     flow, submission, info, question = state
-    if question is None:
-        return await _review(update, context, submission, info)
+    assert question is not None
     if question.type is QuestionType.FILES:
         await say(update, "answer_expect_files")
         return Step.ANSWER
@@ -319,14 +316,10 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     return await _advance(update, context, flow, fresh, info)
 
 
-async def on_button(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _button(update: Update, context: BotContext, state: Current) -> Step | int:
     flow, submission, info, question = state
+    assert question is not None
     data = pressed(update)
-    if question is None:
-        return await _review(update, context, submission, info)
     now = context.clock.now()
     if data == "rp:back":
         fresh = await set_step(context.db, submission.id, max(0, submission.step - 1))
@@ -369,12 +362,10 @@ async def on_button(update: Update, context: BotContext) -> Step | int:
     return await _advance(update, context, flow, fresh, info)
 
 
-async def on_file(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
+async def _file(update: Update, context: BotContext, state: Current) -> Step | int:
     _, submission, _info, question = state
-    if question is None or question.type is not QuestionType.FILES:
+    assert question is not None
+    if question.type is not QuestionType.FILES:
         await say(update, "answer_not_a_file_question")
         return Step.ANSWER
     file = incoming_file(incoming(update))
@@ -382,10 +373,10 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
         return Step.ANSWER
     files = list(submission.working.get(question.key) or [])
     try:
-        check_file(question, file.size, file.mime_type, count=len(files))
+        check_file(question, file.size, file.mime_type, count=len(files), name=file.name)
+        evidence_id = await keep_file(context, file)
     except InputError as error:
         return await refuse(update, context, error, Step.ANSWER)
-    evidence_id = await keep_file(context, file)
     if evidence_id not in files:
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
@@ -395,15 +386,116 @@ async def on_file(update: Update, context: BotContext) -> Step | int:
     return Step.ANSWER
 
 
-async def wrong_kind(update: Update, context: BotContext) -> Step | int:
+async def _other(update: Update, context: BotContext, state: Current) -> Step | int:
     """A sticker, a voice note, a location…: say what this question expects."""
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
     question = state[3]
-    kind = question.type.value if question is not None else "button"
-    await say(update, "answer_expect", kind=kind)
+    assert question is not None
+    await say(update, "answer_expect", kind=question.type.value)
     return Step.ANSWER
+
+
+# ---- where the report stands ----------------------------------------------------------
+
+Act = Callable[[Update, BotContext, Current], Awaitable[Step | int]]
+StepHandler = Callable[[Update, BotContext], Coroutine[Any, Any, Step | int]]
+
+
+def _asked(at: Step, state: Current) -> bool:
+    """Whether a question is waiting for its answer: the saved step is a question, and the
+    conversation is at it, or a question was picked to correct (the conversation can be a
+    step behind when Telegram delivered a reply but its answer was lost)."""
+    flow, _, _, question = state
+    return question is not None and (at is Step.ANSWER or flow.editing)
+
+
+def _on(at: Step, act: Act) -> StepHandler:
+    """A message in the report at conversation step `at`: the answer to the question being
+    asked, or else a reminder that the summary (or its list of questions) takes buttons."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        if _asked(at, state):
+            return await _recovering(update, context, state, act(update, context, state))
+        await say(update, "launch_expect_button")
+        return Step.REVIEW if at is Step.ANSWER else at
+
+    return handle
+
+
+def _where(state: Current) -> tuple[object, ...]:
+    flow, submission, _, _ = state
+    return (submission.step, submission.draft, submission.status, flow.editing)
+
+
+async def _recovering(
+    update: Update, context: BotContext, before: Current, acting: Awaitable[Step | int]
+) -> Step | int:
+    """Run a step. If it fails after its answer was saved (the reply carrying the next
+    question was lost), the error is reported as any other (the apology), then the question
+    the report now stands at is asked again: what the person sees and what their next
+    message means agree. If nothing was saved, the error is raised as it is (the question
+    they saw is still the one asked)."""
+    try:
+        return await acting
+    except Exception as error:
+        user = update.effective_user
+        now = await report_in_progress(context.db, user.id, FLOW) if user else None
+        if now is None or now.submission is None or now.round is None:
+            raise  # the report ended or vanished: nothing to ask again
+        flow = REPORT.decode(now.flow)
+        after = (flow, now.submission, now.round, None) if flow is not None else None
+        if after is None or _where(after) == _where(before):
+            raise
+        await context.application.process_error(update, error)
+        try:  # the question the report is at, or its summary
+            return await _ask(update, context, now.submission, now.round)
+        except Exception as again:  # still failing: /baocao asks it again
+            log.warning("could not ask the report's question again: %s", again)
+            return Step.ANSWER
+
+
+def _pressed_at(at: Step) -> StepHandler:
+    """A button of the report at conversation step `at`. «Gửi», «Sửa» and the questions to
+    correct work whenever the summary is where the report stands; a question's buttons only
+    while a question is asked."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        flow, submission, info, question = state
+        data = pressed(update)
+        if data.startswith("rp:q:"):
+            return await _chosen(update, context, flow, submission, info)
+        if _asked(at, state):
+            return await _recovering(update, context, state, _button(update, context, state))
+        if data in ("rp:submit", "rp:edit"):
+            return await _reviewed(update, context, flow, submission, info)
+        if question is None:  # an old question's button: the summary again
+            return await _review(update, context, submission, info)
+        await say(update, "launch_expect_button")
+        return at
+
+    return handle
+
+
+def _resume_at(at: Step) -> StepHandler:
+    """/baocao inside the report: the question being asked, or the summary, again with its
+    buttons, for whoever never got it (the reply failed) or lost it from sight."""
+
+    async def handle(update: Update, context: BotContext) -> Step | int:
+        state = await _current(update, context)
+        if state is None:
+            return ConversationHandler.END
+        _, submission, info, _ = state
+        await say(update, "flow_resume", command=REPORT.command)  # as /phatdong does
+        if _asked(at, state):
+            return await _ask(update, context, submission, info)
+        return await _review(update, context, submission, info)
+
+    return handle
 
 
 # ---- summary, edit, submit ------------------------------------------------------------
@@ -444,11 +536,11 @@ async def summary_lines(
     ]
 
 
-async def on_review(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
-    flow, submission, info, _ = state
+async def _reviewed(
+    update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
+    info: RoundInfo,
+) -> Step | int:  # fmt: skip
+    """«Gửi» or «Sửa» under the summary."""
     if pressed(update) == "rp:edit":
         return await _pick(update, context, info)
     return await _submit(update, context, flow, submission, info)
@@ -464,11 +556,11 @@ async def _pick(update: Update, context: BotContext, info: RoundInfo) -> Step:
     return Step.PICK
 
 
-async def on_pick(update: Update, context: BotContext) -> Step | int:
-    state = await _current(update, context)
-    if state is None:
-        return ConversationHandler.END
-    flow, submission, info, _ = state
+async def _chosen(
+    update: Update, context: BotContext, flow: ReportDraft, submission: Submission,
+    info: RoundInfo,
+) -> Step | int:  # fmt: skip
+    """A question picked to correct it."""
     index = button_of(context).number(0)
     if not 0 <= index < len(form_of(info).questions):
         return Step.PICK
@@ -538,28 +630,25 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
+
+    def step(at: Step) -> list[BaseHandler[Update, BotContext, Any]]:
+        # The same handlers at every step: the saved report, with the step, decides what a
+        # message or a press means (see _asked), and /baocao shows where the report stands.
+        return [
+            CommandHandler("baocao", _resume_at(at)),
+            MessageHandler(filters.TEXT & not_command, _on(at, _text)),
+            MessageHandler(filters.Document.ALL | filters.PHOTO, _on(at, _file)),
+            CallbackQueryHandler(_pressed_at(at), pattern=r"^rp:"),
+            MessageHandler(not_command, _on(at, _other)),
+        ]
+
     return flow_conversation(
         FLOW,
         [
             CallbackQueryHandler(choose, pattern=r"^rpt:\d+$"),
             CallbackQueryHandler(edit_sent, pattern=r"^rpe:\d+$"),
         ],
-        {
-            Step.ANSWER: [
-                MessageHandler(filters.TEXT & not_command, on_text),
-                MessageHandler(filters.Document.ALL | filters.PHOTO, on_file),
-                CallbackQueryHandler(on_button, pattern=r"^rp:"),
-                MessageHandler(not_command, wrong_kind),
-            ],
-            Step.REVIEW: [
-                CallbackQueryHandler(on_review, pattern=r"^rp:(submit|edit)$"),
-                MessageHandler(not_command, stay(Step.REVIEW, "launch_expect_button")),
-            ],
-            Step.PICK: [
-                CallbackQueryHandler(on_pick, pattern=r"^rp:q:\d+$"),
-                MessageHandler(not_command, stay(Step.PICK, "launch_expect_button")),
-            ],
-        },
+        {at: step(at) for at in Step},
         cancel,
     )
 

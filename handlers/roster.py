@@ -13,6 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from formats.roster_file import MAX_FILE_BYTES, read_roster
+from formats.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
+from formats.work import in_worker
 from handlers.common import (
     BotContext,
     alert,
@@ -27,13 +30,13 @@ from storage.access import may_manage_roster, roster_import_unit, scope_unit_ids
 from storage.models import Actor, Person
 from storage.people import invites_for_roster
 from storage.roster import RosterChanges, apply_import, export_rows, preview_import
-from storage.roster_file import MAX_FILE_BYTES, RosterFileError, RosterIssue, read_roster
-from storage.roster_writer import csv_bytes, invite_rows, roster_bytes, template_rows
+from storage.roster_table import RosterFileError, RosterIssue
 from storage.uploads import close_upload, get_upload, save_upload, upload_status
 from storage.visibility import may_see_upload
 
 log = logging.getLogger(__name__)
 SHOWN_ISSUES = 20
+ISSUES_ROOM = 3_300  # characters of problems in one message, headline and advice aside
 ROSTER_EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".xls", ".txt")
 
 
@@ -88,7 +91,8 @@ async def roster_document(update: Update, context: BotContext) -> None:
         return
     try:
         unit_id = await roster_import_unit(context.db, actor)
-        changes = await preview_import(context.db, read_roster(data, file_name), unit_id)
+        table = await in_worker(read_roster, data, file_name)
+        changes = await preview_import(context.db, table, unit_id)
     except RosterFileError as exc:
         await progress.edit_text(_issues_text(exc.issues))
         return
@@ -123,7 +127,7 @@ async def roster_button(update: Update, context: BotContext) -> None:
     if press.kind == "roster:template":
         scope = await _scope_person(context, actor)
         rows = template_rows(None if scope is None else (scope.unit_code, scope.unit_name))
-        data = roster_bytes(rows, xlsx=True)
+        data = await in_worker(roster_bytes, rows, xlsx=True)
         await _send_file(message, data, "mau_danh_sach.xlsx", "roster_template_caption")
     elif press.kind == "roster:export":
         await _send_export(context, actor, message)
@@ -156,7 +160,7 @@ async def _pending(
 async def _settle_upload(
     context: BotContext, actor: Actor, message: Message, upload_id: int, action: str
 ) -> None:
-    upload = await get_upload(context.db, upload_id)
+    upload = await get_upload(context.db, upload_id, context.clock.now())
     if upload is None or upload.telegram_id != actor.telegram_id or upload.status != "pending":
         await message.edit_text(render("roster_expired"))
         return
@@ -165,7 +169,7 @@ async def _settle_upload(
         await message.edit_text(render("roster_dropped"))
         return
     try:
-        table = read_roster(upload.data, upload.file_name)
+        table = await in_worker(read_roster, upload.data, upload.file_name)
         # The scope is asked again: what counts is the person's office now, not at the preview.
         unit_id = await roster_import_unit(context.db, actor)
         changes: RosterChanges = await apply_import(
@@ -193,7 +197,7 @@ async def _send_export(context: BotContext, actor: Actor, message: Message) -> N
     scope = await scope_unit_ids(context.db, actor)
     rows = [row for row in await export_rows(context.db) if scope is None or row.unit_id in scope]
     people = sum(1 for row in rows if row.full_name)
-    data = roster_bytes(rows, xlsx=True)
+    data = await in_worker(roster_bytes, rows, xlsx=True)
     await _send_file(message, data, "danh_sach.xlsx", "roster_export_caption", count=people)
 
 
@@ -207,9 +211,8 @@ async def _send_invites(context: BotContext, actor: Actor, message: Message) -> 
     table = invite_rows(invites, context.bot.username)
     pending = sum(1 for invite in invites if invite.code)
     caption = "roster_invites_caption"
-    await _send_file(
-        message, csv_bytes(table), "link_moi.csv", caption, count=len(invites), pending=pending
-    )
+    data = await in_worker(csv_bytes, table)
+    await _send_file(message, data, "link_moi.csv", caption, count=len(invites), pending=pending)
 
 
 async def _send_file(
@@ -236,9 +239,16 @@ def _confirm_keyboard(upload_id: int) -> InlineKeyboardMarkup:
 
 
 def _issues_text(issues: list[RosterIssue]) -> str:
-    shown = issues[:SHOWN_ISSUES]
-    texts = [render_text("roster_issue", issue=issue) for issue in shown]
-    return render("roster_errors", issues=issues, texts=texts, hidden=len(issues) - len(shown))
+    """The first problems, as many as one message holds (Telegram takes 4,096 characters)."""
+    texts: list[str] = []
+    used = 0
+    for issue in issues[:SHOWN_ISSUES]:
+        text = render_text("roster_issue", issue=issue)
+        used += len(text) + 3
+        if used > ISSUES_ROOM:
+            break
+        texts.append(text)
+    return render("roster_errors", issues=issues, texts=texts, hidden=len(issues) - len(texts))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, alert, button_of, current_actor, say
+from handlers.common import BotContext, alert, button_of, current_actor, reschedule, say
 from messages import label
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
@@ -64,6 +64,7 @@ async def close(update: Update, context: BotContext) -> None:
     if not await set_round_closed(context.db, info.id, True):
         await say(update, "round_already_closed", round=info)
         return
+    await reschedule(context)  # nothing more is sent for it
     keyboard = InlineKeyboardMarkup([[toggle_button(info.id, closed=True)]])
     await say(update, "round_closed", keyboard, round=info)
 
@@ -73,6 +74,8 @@ async def reopen(update: Update, context: BotContext) -> None:
     if info is None:
         return
     changed = await set_round_closed(context.db, info.id, False)
+    if changed:
+        await reschedule(context)  # its reminders resume
     await say(update, "round_reopened" if changed else "round_already_open", round=info)
 
 

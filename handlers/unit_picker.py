@@ -95,13 +95,28 @@ class Typed:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+SHOWN_CODES = 10  # codes a refusal lists; the others are counted ("… và 312 mã khác")
+
+
+def _refused_codes(unknown: list[str], outside: list[str]) -> dict[str, Any]:
+    """What a refusal shows of the codes: each once, the first few, and how many more (a
+    pasted page of names would otherwise make a message Telegram refuses to send)."""
+    unknown, outside = list(dict.fromkeys(unknown)), list(dict.fromkeys(outside))
+    return {
+        "unknown": unknown[:SHOWN_CODES],
+        "unknown_more": max(0, len(unknown) - SHOWN_CODES),
+        "outside": outside[:SHOWN_CODES],
+        "outside_more": max(0, len(outside) - SHOWN_CODES),
+    }
+
+
 def on_text(picker: Picker, text: str, units: Units) -> Typed:
     """Codes choose units; anything else searches names."""
     codes = read_codes(text, units)
     if codes is not None and not codes.unknown:
         if codes.outside:
-            return Typed(picker, refusal="launch_bad_units",
-                         values={"unknown": [], "outside": codes.outside})  # fmt: skip
+            values = _refused_codes([], codes.outside)
+            return Typed(picker, refusal="launch_bad_units", values=values)
         chosen = [*picker.chosen, *(i for i in codes.found if i not in picker.chosen)]
         added = [u.name for u in units.scoped if u.id in codes.found]
         return Typed(Picker(chosen, "", 0), added=added)
@@ -109,7 +124,7 @@ def on_text(picker: Picker, text: str, units: Units) -> Typed:
     if fold(query) and matches(units.scoped, query):
         return Typed(replace(picker, query=query, page=0))
     if codes is not None:
-        values = {"unknown": codes.unknown, "outside": codes.outside}
+        values = _refused_codes(codes.unknown, codes.outside)
         return Typed(picker, refusal="launch_bad_units", values=values)
     return Typed(picker, refusal="launch_units_not_found", values={"query": query})
 

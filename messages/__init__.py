@@ -73,6 +73,19 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–-") + "…"
 
 
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, lines kept (unlike `shorten`): a long answer is cut at a
+    space with "…", a short one is left exactly as written."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 @dataclass(frozen=True)
 class Examples:
     """Example dates for prompts, taken from the current school year (September to May), so
@@ -113,6 +126,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.filters["deadline"] = format_deadline
     env.filters["number"] = format_number
     env.filters["shorten"] = shorten
+    env.filters["clip"] = clip
     env.globals["examples"] = examples
     return env
 

@@ -23,16 +23,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from formats.forms import builtin_form, parse_form_file
 from formats.plan_reader import PlanReading, read_plan
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, Target, all_unit_ids, launch_campaign
 from storage.db import Database
-from storage.forms import builtin_form, parse_form_file
 from storage.models import Person
 from storage.ordering import load_unit_order
 from storage.people import people_in_units
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from storage.unit_tree import unit_name
 
 PLAN_FILE = "ke_hoach_vi_nguoi_ngheo.pdf"

@@ -36,7 +36,7 @@ class Round:
     deadline: datetime
     form: str
     id: int | None = None
-    form_json: str | None = None  # an office's own form (storage.forms.Form as JSON)
+    form_json: str | None = None  # an office's own form (formats.forms.Form as JSON)
     closed: bool = False  # the office stopped taking reports
 
 

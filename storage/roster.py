@@ -18,7 +18,7 @@ from typing import Any
 
 from storage.db import Database
 from storage.ordering import UnitOrder, read_unit_order
-from storage.roster_file import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
+from storage.roster_table import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
 from storage.text import clean
 
 

@@ -6,17 +6,20 @@ expects one from each unit of the audience with a principal in it (the principal
 unit with audience people but no principal on the roster cannot answer: it is listed as
 missing with that reason instead of vanishing. Each expected report is answered (submitted;
 one sent back for additions counts as not answered until it is sent again), not answered,
-not registered (nobody who could answer has registered), or excused (absent; always 0 until
-absences exist).
+not registered (nobody who could answer has registered), or excused: absent (storage/absences.py)
+on the round's deadline day or on the day asked about. An excused person is neither reminded
+nor counted as missing; in a per-unit round the unit is excused when every principal is.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
+from storage.absences import absent_on
 from storage.campaigns import Audience
 from storage.db import Database
 from storage.models import Person
@@ -30,7 +33,7 @@ class State(StrEnum):
     RETURNED = "returned"  # sent back for additions: not answered until sent again
     UNREGISTERED = "unregistered"  # the person (per unit: every principal) has not registered
     NO_PRINCIPAL = "no_principal"  # a per-unit round for a unit without a principal
-    EXCUSED = "excused"  # absent (leave, sickness…): arrives with absences
+    EXCUSED = "excused"  # absent (leave, sickness…): storage/absences.py
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,14 @@ class Expected:
     full_name: str
     state: State
     late: bool = False
+    # Who answers it and may be reminded: the person, or the unit's registered principals who
+    # are not absent (empty when nobody can be reached).
+    person_ids: tuple[int, ...] = ()
+
+    @property
+    def owed(self) -> bool:
+        """Someone registered owes it now: what reminders and overdue notices go to."""
+        return self.state in (State.NOT_ANSWERED, State.RETURNED) and bool(self.person_ids)
 
     @property
     def answered(self) -> bool:
@@ -63,7 +74,7 @@ class UnitAnswers:
     late: int
     not_answered: int = 0  # registered, no submitted report (a returned one included)
     unregistered: int = 0
-    excused: int = 0  # absent people; stays 0 until absences exist
+    excused: int = 0  # absent people (per unit: every principal is absent)
     no_principal: bool = False  # a per-unit round, and the unit has no principal on the roster
 
 
@@ -114,21 +125,21 @@ def _unit_answers(entries: list[Expected]) -> UnitAnswers:
 
 
 async def round_progress(
-    db: Database, round_id: int, kind: str, audience: Audience, scope: set[int] | None
-) -> RoundProgress:
+    db: Database, round_id: int, kind: str, audience: Audience, scope: set[int] | None,
+    today: date | None = None,
+) -> RoundProgress:  # fmt: skip
     """Where each report the round expects from the audience (within the scope; None: all)
-    stands."""
+    stands. Absent on the round's deadline day, or on `today` (the bot's local date) when
+    given, counts as excused."""
     people = [p for p in audience.people if scope is None or p.unit_id in scope]
 
     def work(conn: sqlite3.Connection) -> RoundProgress:
-        submissions = {
-            row[0]: (row[1], bool(row[2]))
-            for row in conn.execute(
-                "SELECT subject, status, late FROM submissions WHERE round_id = ?", (round_id,)
-            )
-        }
+        submissions = read_submissions(conn, round_id)
+        row = conn.execute("SELECT deadline FROM rounds WHERE id = ?", (round_id,)).fetchone()
+        days = excuse_days(datetime.fromisoformat(row[0]), today) if row else ()
+        excused = absent_on(conn, days)
         order = read_unit_order(conn)
-        entries = (_per_unit if kind == "unit" else _per_person)(people, submissions)
+        entries = expected_reports(kind, people, submissions, excused)
         ordered = sorted(
             entries, key=lambda e: (order.rank(e.unit_id), name_order_key(e.full_name))
         )
@@ -137,9 +148,80 @@ async def round_progress(
     return await db.read(work)
 
 
-def _state(found: tuple[str, bool] | None, registered: bool) -> tuple[State, bool]:
+Submissions = dict[str, tuple[str, bool]]
+
+
+def read_submissions(conn: sqlite3.Connection, round_id: int) -> Submissions:
+    """The round's reports by subject: (status, late)."""
+    return {
+        row[0]: (row[1], bool(row[2]))
+        for row in conn.execute(
+            "SELECT subject, status, late FROM submissions WHERE round_id = ?", (round_id,)
+        )
+    }
+
+
+def excuse_days(deadline: datetime, today: date | None) -> tuple[date, ...]:
+    """The days on which being absent excuses from a round: its deadline day (in the time zone
+    the deadline was given in, the bot's), and today when known."""
+    days = [deadline.date()]
+    if today is not None and today != days[0]:
+        days.append(today)
+    return tuple(days)
+
+
+def expected_reports(
+    kind: str, people: Iterable[Person], submissions: Submissions, excused: Collection[int]
+) -> list[Expected]:
+    """Every report a round expects from these people (its audience), unordered: the one
+    rule progress, digests, reminders and overdue notices all follow. `excused`: ids of
+    people absent on the days that count."""
+    if kind == "unit":
+        return _per_unit(people, submissions, excused)
+    return _per_person(people, submissions, excused)
+
+
+def submitted_ids(kind: str, submissions: Submissions) -> set[int]:
+    """The people (per unit: the units) whose report of the round is submitted."""
+    prefix = "unit:" if kind == "unit" else "person:"
+    return {
+        int(subject.removeprefix(prefix))
+        for subject, (status, _) in submissions.items()
+        if status == "submitted" and subject.startswith(prefix)
+    }
+
+
+def owed_people(
+    kind: str, people: Iterable[Person], submitted: Collection[int], excused: Collection[int],
+    registered: set[int] | None = None,
+) -> set[int]:  # fmt: skip
+    """Ids of the people who owe the round now: exactly those named by the `owed` entries of
+    `expected_reports` (tests/test_reminders.py checks it), without building an entry per
+    person, for a due-check that looks at every open round. `submitted`: `submitted_ids`;
+    `registered`: the registered among `people`, when the caller already has them."""
+    if kind == "unit":
+        owed: set[int] = set()
+        for person in people:
+            if (
+                person.role == "principal"
+                and person.unit_id not in submitted
+                and person.telegram_id is not None
+                and person.id not in excused
+            ):
+                owed.add(person.id)
+        return owed
+    if registered is None:
+        registered = {p.id for p in people if p.telegram_id is not None}
+    return registered.difference(submitted, excused)
+
+
+def _state(
+    found: tuple[str, bool] | None, registered: bool, excused: bool = False
+) -> tuple[State, bool]:
     if found is not None and found[0] == "submitted":
         return State.ANSWERED, found[1]
+    if excused:
+        return State.EXCUSED, False
     if not registered:
         return State.UNREGISTERED, False
     if found is not None and found[0] == "returned":
@@ -148,19 +230,23 @@ def _state(found: tuple[str, bool] | None, registered: bool) -> tuple[State, boo
 
 
 def _per_person(
-    people: Iterable[Person], submissions: dict[str, tuple[str, bool]]
+    people: Iterable[Person], submissions: Submissions, excused: Collection[int]
 ) -> list[Expected]:
     entries = []
     for person in people:
+        registered = person.telegram_id is not None
         state, late = _state(
-            submissions.get(f"person:{person.id}"), person.telegram_id is not None
+            submissions.get(f"person:{person.id}"), registered, person.id in excused
         )
-        entries.append(Expected(person.unit_id, person.unit_name, person.full_name, state, late))
+        ids = (person.id,) if registered and state is not State.EXCUSED else ()
+        entries.append(
+            Expected(person.unit_id, person.unit_name, person.full_name, state, late, ids)
+        )
     return entries
 
 
 def _per_unit(
-    people: Iterable[Person], submissions: dict[str, tuple[str, bool]]
+    people: Iterable[Person], submissions: Submissions, excused: Collection[int]
 ) -> list[Expected]:
     units: dict[int, list[Person]] = {}
     for person in people:
@@ -181,8 +267,10 @@ def _per_unit(
                 # is missing one.
                 entries.append(Expected(unit_id, unit_name, "", State.NO_PRINCIPAL))
             continue
-        registered = any(p.telegram_id is not None for p in principals)
-        state, late = _state(found, registered)
-        names = ", ".join(p.full_name for p in principals)
-        entries.append(Expected(unit_id, unit_name, names, state, late))
+        present = [p for p in principals if p.id not in excused]
+        registered = any(p.telegram_id is not None for p in present)
+        state, late = _state(found, registered, not present)
+        names = ", ".join(p.full_name for p in present or principals)
+        ids = tuple(p.id for p in present if p.telegram_id is not None)
+        entries.append(Expected(unit_id, unit_name, names, state, late, ids))
     return entries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 # Vietnamese alphabet order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y.
 _BASE_ORDER = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -18,8 +19,30 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed.lower() if ch.isalnum() and ch.isascii())
 
 
+# Characters that show nothing but are not white space to `str.strip`: format characters
+# (category Cf: zero-width space, joiners, BOM, word joiner, soft hyphen…) and a few letters
+# and symbols drawn blank (Hangul fillers, the braille blank).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def invisible(char: str) -> bool:
+    return char.isspace() or char in _BLANK_LOOKING or unicodedata.category(char) == "Cf"
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without what shows nothing at either end; "" when nothing in it shows, so an
+    answer of zero-width spaces is as empty as one of spaces."""
+    start, end = 0, len(text)
+    while start < end and invisible(text[start]):
+        start += 1
+    while end > start and invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def clean(value: object) -> str:
-    """A cell's text: NFC, surrounding and repeated inner white space removed."""
+    """A cell's text: NFC, surrounding invisible characters and repeated inner white space
+    removed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -28,9 +51,13 @@ def clean(value: object) -> str:
     # A 20,000-row roster has 120,000 cells, nearly all already NFC: check before converting.
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    if text and (invisible(text[0]) or invisible(text[-1])):
+        text = strip_invisible(text)
+    return text
 
 
+@cache  # a roster has a few hundred distinct characters and millions of them to sort
 def _letter_key(char: str) -> tuple[int, int]:
     decomposed = unicodedata.normalize("NFD", char.lower())
     base, marks = decomposed[0], decomposed[1:]

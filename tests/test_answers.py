@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
+from formats.forms import Question, QuestionType
 from handlers.answers import check_file, format_answer, parse_answer, parse_number
 from handlers.inputs import InputError
 from messages import render_text
-from storage.forms import Question, QuestionType
 
 TEXT = Question("t", "Kết quả", QuestionType.TEXT)
 NUMBER = Question("n", "Kinh phí", QuestionType.NUMBER)

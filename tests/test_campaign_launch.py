@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from formats.roster_file import read_roster
 from storage.campaigns import get_campaign
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import BASIC_ROWS, NOW, VN, csv_file

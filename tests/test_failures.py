@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import configure_logging
+from formats.roster_file import read_roster
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.retry import creates_message
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, get_campaign, launch_campaign
 from storage.people import invites_for_roster, person_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

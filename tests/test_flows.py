@@ -20,11 +20,11 @@ import handlers.campaign_launch.preview
 import handlers.registration
 import handlers.report_review
 import handlers.reports
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, launch_campaign
 from storage.people import person_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, VN, csv_file

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from messages import render_text
-from storage.campaigns import FORMS
-from storage.forms import (
+from formats.forms import (
     BUILTIN_FORM_KEYS,
     MAX_FILE_BYTES,
     Form,
@@ -20,6 +18,8 @@ from storage.forms import (
     builtin_form,
     parse_form_file,
 )
+from messages import render_text
+from storage.campaigns import FORMS
 
 CUSTOM_YAML = """\
 # Mẫu báo cáo của Phòng GD&ĐT

@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 from bot.app import build_application
 from bot.commands import COMMANDS as MENU
 from bot.config import Config
+from formats.roster_file import read_roster
 from handlers.basics import stale_button
 from handlers.campaign_message import campaign_payload
 from handlers.permissions import (
@@ -32,7 +33,6 @@ from handlers.permissions import (
 from storage.campaigns import CampaignSpec, Round, launch_campaign
 from storage.people import register_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import TOKEN, FakeTelegram, FakeUser
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, csv_file

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.forms import parse_form_file
+from formats.forms import parse_form_file
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import RunningBot
 from tests.helpers import VN

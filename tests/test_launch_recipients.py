@@ -3,9 +3,9 @@ only for those with something to answer, and office staff left out by default.""
 
 from __future__ import annotations
 
+from formats.roster_file import read_roster
 from storage.campaigns import get_campaign
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

@@ -9,7 +9,12 @@ import jinja2
 import pytest
 
 from bot.errors import Sender
+from bot.reminder_times import TimeLeft
+from bot.reminders import Owed, Owing, RoundDigest
+from formats.forms import FormIssue, Question, QuestionType, builtin_form
+from handlers.absences import AbsenceDraft
 from handlers.announce import AnnouncementDraft
+from handlers.campaign_launch.draft import CampaignDraft
 from handlers.nominate import NominationDraft
 from messages import (
     format_date,
@@ -20,6 +25,7 @@ from messages import (
     render_text,
     template_names,
 )
+from storage.absences import Absence, DayOff
 from storage.access import OfficeContact
 from storage.campaigns import (
     Audience,
@@ -31,7 +37,6 @@ from storage.campaigns import (
     UnitProgress,
 )
 from storage.dossiers import Dossier, DossierFile, DossierRound
-from storage.forms import FormIssue, Question, QuestionType, builtin_form
 from storage.models import Person
 from storage.nominations import (
     CampaignSettings,
@@ -47,7 +52,7 @@ from storage.outbox import BroadcastCounts, Failure
 from storage.quarters import Quarter
 from storage.reports import Evidence, Receipt, RoundInfo, Submission, SubmittedEntry, Task
 from storage.roster import PhoneChange, RosterChanges, SameName
-from storage.roster_file import PersonSpec, RosterIssue
+from storage.roster_table import PersonSpec, RosterIssue
 from storage.round_progress import Expected, State, UnitAnswers
 from storage.unit_tree import UnitEntry
 
@@ -102,7 +107,110 @@ TASK = Task(ROUND_INFO, SUBMISSION)
 ENTRY = SubmittedEntry(1, 1, "Trường <A>", "<Lan & Hoa>", 1, 5, DEADLINE, True)
 EVIDENCE = Evidence(1, "file-1", "<Lan & Hoa>.pdf", "application/pdf", 10, None, "document")
 QUESTION = Question("q1", "Kết quả <đạt được>", QuestionType.NUMBER, minimum=0, maximum=100)
+OWED = Owed(1, "Sơ kết <1>", "unit", DEADLINE, "Kế hoạch <1>", "Sở <GD>", "Trường <A>", True,
+            TimeLeft(3, 70, False, DEADLINE))  # fmt: skip
+OWING = Owing((PERSON, PERSON), 2, 3, 1)
+ABSENCE = Absence(1, 1, "<Lan & Hoa>", 1, "Trường <A>", "other", "Học <lớp>", date(2024, 1, 2),
+                  date(2024, 1, 9))  # fmt: skip
+DAY_OFF = DayOff(1, 1, "Phòng <GD>", "Tết <Giáp Thìn>", date(2024, 2, 8), date(2024, 2, 14))
+ABSENCE_DRAFT = AbsenceDraft(1, "<Lan & Hoa>", "Trường <A>", "other", "Học <lớp>")
 SAMPLES: dict[str, dict[str, Any]] = {
+    "deadline_ask": {"round": ROUND_INFO, "now": DEADLINE},
+    "deadline_same": {"round": ROUND_INFO},
+    "deadline_confirm": {"round": ROUND_INFO, "deadline": DEADLINE},
+    "deadline_moved": {"round": ROUND_INFO, "old": DEADLINE, "deadline": DEADLINE},
+    "remind_pick_round": {"campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS)},
+    "remind_preview": {
+        "round": ROUND_INFO,
+        "owing": OWING,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
+        "now": DEADLINE,
+    },
+    "remind_nobody": {
+        "round": ROUND_INFO,
+        "owing": OWING,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>"},
+        "now": DEADLINE,
+    },
+    "remind_sent": {"round": ROUND_INFO, "people": 1240, "units": 12},
+    "remind_refused": {
+        "round": ROUND_INFO,
+        "last": DEADLINE,
+        "last_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"},
+        "again": DEADLINE,
+    },
+    "absence_list": {"absences": [ABSENCE, ABSENCE], "shown": 1},
+    "absence_removed": {"absence": ABSENCE},
+    "absence_not_found": {"query": "<Lan & Hoa>"},
+    "absence_found": {"query": "<Lan & Hoa>", "count": 12, "shown": 10},
+    "absence_ask_reason": {"name": "<Lan & Hoa>", "unit": "Trường <A>"},
+    "absence_ask_from": {"now": DEADLINE},
+    "absence_ask_to": {"start": date(2024, 1, 2), "now": DEADLINE},
+    "absence_confirm": {
+        "draft": ABSENCE_DRAFT,
+        "start": date(2024, 1, 2),
+        "end": date(2024, 1, 9),
+    },
+    "absence_saved": {"draft": ABSENCE_DRAFT, "start": date(2024, 1, 2), "end": date(2024, 1, 9)},
+    "absence_ask_person": {"staff": True},
+    "input_range_too_long": {"limit": 366},
+    "day_off_list": {"days_off": [DAY_OFF, DAY_OFF], "shown": 1},
+    "day_off_ask_dates": {"now": DEADLINE},
+    "day_off_ask_name": {"start": date(2024, 2, 8), "end": date(2024, 2, 14)},
+    "day_off_confirm": {
+        "name": "Tết <Giáp Thìn>",
+        "start": date(2024, 2, 8),
+        "end": date(2024, 2, 14),
+    },
+    "day_off_saved": {
+        "name": "Tết <Giáp Thìn>",
+        "start": date(2024, 2, 8),
+        "end": date(2024, 2, 14),
+        "unit": "Phòng <GD>",
+    },
+    "day_off_removed": {"day_off": DAY_OFF},
+    "reminder_header": {"manual_by": {"unit": "Phòng <GD>", "name": "<Lan & Hoa>"}},
+    "reminder_item": {"item": OWED},
+    "reminder_more": {"count": 3},
+    "overdue": {"item": OWED},
+    "overdue_staff": {
+        "item": OWED,
+        "unit_name": "Trường <A>",
+        "entries": [
+            Expected(1, "Trường <A>", "<Lan & Hoa>", State.UNREGISTERED),
+            Expected(1, "Trường <A>", "B", State.RETURNED),
+            Expected(1, "Trường <A>", "C", State.NOT_ANSWERED),
+        ],
+        "shown": 2,
+    },
+    "digest": {
+        "title": "Kế hoạch <1>",
+        "issuer": "Sở <GD>",
+        "rounds": [
+            RoundDigest(
+                "Sơ kết <1>",
+                "unit",
+                DEADLINE,
+                True,
+                40,
+                30,
+                2,
+                1,
+                12,
+                (("Trường <A>", 1), ("Trường B", 1)),
+                ("Trường <C>",),
+                True,
+            ),
+            RoundDigest("Tổng kết", "person", DEADLINE, False, 400, 0, 0, 0, 0, (), ()),
+        ],
+        "now": DEADLINE,
+        "since": date(2024, 1, 20),
+        "yesterday": date(2024, 1, 24),
+        "today": date(2024, 1, 25),
+        "shown": 1,
+    },
     "report_choose": {"tasks": [TASK, Task(ROUND_INFO)], "now": DEADLINE},
     "report_round_closed": {"round": ROUND_INFO},
     "report_returned_reason": {"submission": SUBMISSION, "round": ROUND_INFO},
@@ -206,7 +314,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "added": ["Trường <1>"],
     },
     "launch_units_not_found": {"query": "<Lan & Hoa>"},
-    "launch_bad_units": {"unknown": ["X"], "outside": ["Y"]},
+    "file_empty": {"name": "<minh chứng>.pdf"},
+    "launch_bad_units": {
+        "unknown": ["X"],
+        "unknown_more": 312,
+        "outside": ["Y"],
+        "outside_more": 0,
+    },
     "launch_preview_count": {
         "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
@@ -317,6 +431,34 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "hidden": 13,
     },
+    # /xuat and the chart under /tiendo (handlers/exports.py, handlers/charts.py).
+    "chart_caption": {
+        "round": ROUNDS[0],
+        "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
+        "now": DEADLINE,
+        "expected": 14,
+        "answered": 3,
+        "late": 1,
+        "not_answered": 5,
+        "unregistered": 6,
+        "excused": 0,
+        "units": 200,
+        "shown": 15,
+    },
+    "export_menu": {"principal": False},
+    "export_progress": {"what": "<Lan & Hoa>", "percent": 40},
+    "export_done": {"what": "<Lan & Hoa>"},
+    "export_failed": {"what": "<Lan & Hoa>"},
+    "export_caption": {
+        "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
+        "rounds": 2,
+        "principal": True,
+    },
+    "export_draft_caption": {"round": ROUND_INFO, "answered": 3, "expected": 4},
+    "export_not_review": {"round": ROUND_INFO},
+    "cli_export_written": {"campaigns": 1, "reports": 20000, "path": "<Lan & Hoa>.xlsx"},
+    "cli_export_no_campaign": {"campaign_id": 7},
+    "cli_write_failed": {"path": "<Lan & Hoa>.xlsx", "error": "No such file"},
 }
 
 
@@ -459,6 +601,36 @@ SAMPLES.update(
         },
     }
 )
+
+# /phatdong from a plan file (handlers/campaign_launch/plan.py); every part of the report is
+# rendered on every test plan by tests/test_plan_launch.py.
+PLAN_DRAFT = CampaignDraft(title="Kế hoạch <Lan & Hoa>", plan_number="1/KH-<A>",
+                           targets=[{"text": "100% <cán bộ>", "value": 100.0, "value_unit": "%"}],
+                           document_name="<Lan & Hoa>.pdf")  # fmt: skip
+PLAN_ROUND = {"name": "Tổng <kết>", "kind": "unit", "form": "review", "deadline": None,
+              "issues": ["outside", "past"], "plan_kind": "final", "written": "20/5/2024",
+              "timing": [2024, 5], "dossier": True, "sources": ["Trước ngày <20/5/2024>."],
+              "at": DEADLINE}  # fmt: skip
+PLAN_DRAFT.plan = {"file": "<Lan & Hoa>.pdf", "answered": ["title", "plan_number"],
+                   "edited": ["title"], "editing": "rounds", "period": "năm học <2024>",
+                   "rounds": [PLAN_ROUND]}  # fmt: skip
+SAMPLES.update(
+    {
+        "launch_document_attached": {"name": "<Lan & Hoa>.pdf"},
+        "launch_plan_reading": {"file_name": "<Lan & Hoa>.pdf"},
+        "launch_plan_unreadable": {"file_name": "<Lan & Hoa>.pdf", "reason": "too_large",
+                                   "detail": "pages", "limit": 100, "actual": 240,
+                                   "again": False},
+        "launch_plan_part": {"part": "check"},
+        "launch_plan_review": {"draft": PLAN_DRAFT, "plan": PLAN_DRAFT.plan,
+                               "period": (date(2024, 9, 1), date(2025, 8, 31)),
+                               "rounds": [PLAN_ROUND], "missing": ["period", "targets"]},
+        "launch_plan_fix": {"field": "rounds", "draft": PLAN_DRAFT, "period": None,
+                            "rounds": [PLAN_ROUND], "now": DEADLINE},
+        "launch_plan_round": {"round": PLAN_ROUND, "period_text": "năm học <2024>",
+                              "now": DEADLINE},
+    }
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("name", template_names())

@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from formats.roster_file import read_roster
 from messages import label
 from storage.access import OfficeContact, office_contact
 from storage.db import Database
 from storage.people import person_by_phone, person_by_telegram_id, register_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram
 from tests.harness import RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 import handlers.nominate
+from formats.roster_file import read_roster
 from storage.db import Database
 from storage.nominations import (
     NominationSpec,
@@ -19,7 +20,6 @@ from storage.nominations import (
 from storage.people import register_by_phone
 from storage.quarters import Quarter, days_left, filing_quarters, quarter_of
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import NOW, TWO_DISTRICTS, VN, csv_file

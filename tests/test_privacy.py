@@ -9,8 +9,8 @@ import re
 import pytest
 
 from bot.logs import RedactingFormatter
+from formats.roster_file import read_roster
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from formats.roster_file import read_roster
+from formats.roster_writer import invite_rows
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, launch_campaign
 from storage.people import invites_for_roster, register_by_phone
 from storage.roster import apply_import, export_rows, unit_names
-from storage.roster_file import read_roster
-from storage.roster_writer import invite_rows
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import NOW, VN, csv_file

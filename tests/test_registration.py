@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from formats.roster_file import read_roster
 from storage.people import invites_for_roster, person_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file
@@ -35,6 +35,8 @@ async def test_invite_link_registers_once(bot: RunningBot, telegram: FakeTelegra
         "dienhinh",
         "hoso",
         "tiendo",
+        "vangmat",  # a principal marks their staff absent
+        "xuat",  # a principal exports their own unit's answers
         "huy",
     ]
     person = await person_by_phone(bot.db, "0912000001")

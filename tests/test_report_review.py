@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from formats.roster_file import read_roster
 from storage.people import register_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from formats.forms import parse_form_file
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, launch_campaign
-from storage.forms import parse_form_file
 from storage.people import register_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import BASIC_ROWS, NOW, VN, csv_file

@@ -10,11 +10,11 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
+from formats.roster_file import read_roster
 from handlers.campaign_message import campaign_payload
 from storage.campaigns import CampaignSpec, Round, launch_campaign
 from storage.people import invites_for_roster, person_by_phone
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, VN, csv_file, xlsx_file

@@ -2,8 +2,9 @@ import os
 
 import pytest
 
+from formats.roster_file import read_roster
 from messages import render_text
-from storage.roster_file import RosterFileError, read_roster
+from storage.roster_table import RosterFileError
 from tests.helpers import BASIC_ROWS, HEADER, csv_file, xlsx_file
 
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from formats.roster_file import read_roster
+from formats.roster_writer import roster_bytes
 from messages import render_text
 from storage.db import Database
 from storage.people import Registration, person_by_phone, register_by_phone
 from storage.roster import apply_import, export_rows, preview_import
-from storage.roster_file import RosterFileError, read_roster
-from storage.roster_writer import roster_bytes
+from storage.roster_table import RosterFileError
 from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, csv_file
 
 

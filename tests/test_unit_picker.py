@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from formats.roster_file import read_roster
 from storage.roster import apply_import
-from storage.roster_file import read_roster
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
 from tests.helpers import NOW, csv_file

@@ -26,6 +26,8 @@ DEFAULT_ROLES: tuple[Role, ...] = ("principal", "teacher")
 
 class Step(StrEnum):
     TITLE = "title"
+    PLAN_REVIEW = "plan_review"  # what the plan file said, to check and correct (plan.py)
+    PLAN_EDIT = "plan_edit"  # one field of it being corrected
     PLAN_NUMBER = "plan_number"
     PERIOD = "period"
     SUMMARY = "summary"
@@ -35,6 +37,7 @@ class Step(StrEnum):
     CHILDREN = "children"
     ROLES = "roles"
     DOCUMENT = "document"
+    PLAN_ROUND = "plan_round"  # a round read from the plan that still needs a deadline
     ROUND_NAME = "round_name"
     ROUND_KIND = "round_kind"
     ROUND_DEADLINE = "round_deadline"
@@ -68,6 +71,9 @@ class CampaignDraft:
     round_name: str = ""
     round_kind: str = ""
     round_deadline: str = ""
+    # What the plan file sent at the first step answered (handlers/campaign_launch/plan.py),
+    # None on the manual path: the steps it answered, the rounds read from it, corrections.
+    plan: dict[str, Any] | None = None
     step: str = Step.TITLE  # the question last asked (handlers/flows.py)
     token: str = field(default_factory=new_token)  # names this draft in «🚀 Phát động»
 
@@ -109,6 +115,18 @@ class CampaignDraft:
         )
 
 
+# The campaign's own questions in the order they are asked; a plan file answers some of them.
+_FIELD_STEPS = (Step.TITLE, Step.PLAN_NUMBER, Step.PERIOD, Step.SUMMARY, Step.TARGETS)
+
+
+def following(draft: CampaignDraft, step: Step) -> Step:
+    """The question after `step`'s, passing over those the plan file answered (none on the
+    manual path)."""
+    answered = set(draft.plan["answered"]) if draft.plan else set()
+    rest = _FIELD_STEPS[_FIELD_STEPS.index(step) + 1 :]
+    return next((s for s in rest if s not in answered), Step.AUDIENCE)
+
+
 def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
@@ -120,7 +138,10 @@ def skip_row() -> list[tuple[str, str]]:
 
 
 def _refusal_keyboard(step: str) -> InlineKeyboardMarkup | None:
-    """A refused answer to a skippable question shows «Bỏ qua» again."""
+    """A refused answer to a skippable question shows «Bỏ qua» again; to the deadline of a
+    round read from the plan, «Bỏ đợt này» (handlers/campaign_launch/plan.py)."""
+    if step == Step.PLAN_ROUND:
+        return keyboard([(label("plan_round_skip"), "pd:plan:drop")])
     return keyboard(skip_row()) if step in SKIPPABLE else None
 
 

@@ -8,13 +8,14 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from formats.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
+from formats.forms import FormFileError, FormIssue, parse_form_file
+from formats.work import in_worker
 from handlers.campaign_launch.draft import LAUNCH_FLOW, CampaignDraft, Step, chat_of, keyboard
 from handlers.common import BotContext, incoming, pressed, say
 from handlers.inputs import check_length, parse_deadline
 from messages import label, render, sample_file
 from storage.campaigns import FORMS
-from storage.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
-from storage.forms import FormFileError, FormIssue, parse_form_file
 
 log = logging.getLogger(__name__)
 SAMPLE_FORM = "mau_bao_cao.yaml"
@@ -109,7 +110,7 @@ async def on_form_file(update: Update, context: BotContext, draft: CampaignDraft
     try:
         telegram_file = await context.bot.get_file(document.file_id)
         data = bytes(await telegram_file.download_as_bytearray())
-        form = parse_form_file(data, document.file_name or "")
+        form = await in_worker(parse_form_file, data, document.file_name or "")
     except FormFileError as error:
         await say(update, "form_file_errors", issues=error.issues)
         return Step.ROUND_FORM_FILE

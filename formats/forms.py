@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from storage.text import fold
+from storage.text import fold, strip_invisible
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_QUESTIONS = 30
@@ -244,7 +244,7 @@ def parse_form_file(data: bytes, filename: str = "") -> Form:
 def builtin_form(key: str) -> Form:
     if key not in BUILTIN_FORM_KEYS:
         raise KeyError(key)
-    data = (resources.files("storage") / "forms" / f"{key}.yaml").read_bytes()
+    data = (resources.files("formats") / "forms" / f"{key}.yaml").read_bytes()
     return replace(parse_form_file(data, f"{key}.yaml"), key=key)
 
 
@@ -318,7 +318,7 @@ def _is_null(node: Node | None) -> bool:
 def _scalar(node: ScalarNode) -> str:
     # PyYAML keeps a JSON "\ud83d\ude00" as two surrogates; join them into the one character.
     value = str(node.value)
-    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
+    return strip_invisible(value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
 
 
 Fields = dict[str, tuple[Node, Node]]  # canonical field name -> (key node, value node)

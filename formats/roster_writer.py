@@ -7,9 +7,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from formats.roster_file import EXPORT_HEADERS
 from storage.people import Invite
 from storage.roster import RosterExportRow
-from storage.roster_file import EXPORT_HEADERS
 
 ROLE_NAMES = {"office": "văn phòng", "principal": "hiệu trưởng", "teacher": "giáo viên"}
 INVITE_HEADERS = ("ma_don_vi", "ten_don_vi", "ho_ten", "vai_tro", "so_dien_thoai", "link_moi")

@@ -1,7 +1,8 @@
 """Read a roster file (CSV or XLSX) into validated rows, or say row by row what is wrong.
 
-Nothing here touches the database: `read_roster` turns bytes into a `RosterTable`, raising
-`RosterFileError` with every problem found, each a code plus values that `messages` words.
+Nothing here touches the database: `read_roster` turns bytes into a `RosterTable`
+(`storage.roster_table`), raising `RosterFileError` with every problem found, each a code plus
+values that `messages` words.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain, islice
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from formats.xlsx_reader import Cell, XlsxBook, XlsxError
 from storage.phones import normalize_phone
+from storage.roster_table import PersonSpec, RosterFileError, RosterIssue, RosterTable, UnitSpec
 from storage.text import clean, fold
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
+MAX_ROWS = 100_000  # people and units, rows that say something
+MAX_LINES = 1_048_576  # rows of a CSV file, empty ones too (as many as an Excel sheet has)
+MAX_HEADER_COLUMNS = 256  # the header is looked for in these columns
 MAX_NAME_LENGTH = 200
 MAX_CODE_LENGTH = 50
 HEADER_SEARCH_ROWS = 10  # offices often put a title or two above the header row
@@ -62,76 +66,54 @@ class Record(NamedTuple):
     phone: str
 
 
-@dataclass(frozen=True)
-class RosterIssue:
-    """One problem: `code` names it, `line` is the row as the spreadsheet numbers it."""
-
-    code: str
-    line: int | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-
-class RosterFileError(Exception):
-    def __init__(self, issues: list[RosterIssue]) -> None:
-        super().__init__(f"{len(issues)} problem(s) in the roster file")
-        self.issues = issues
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    code: str
-    name: str
-    parent_code: str | None
-    line: int
-
-
-@dataclass(frozen=True)
-class PersonSpec:
-    full_name: str
-    phone: str
-    role: str
-    unit_code: str
-    line: int
-
-
-@dataclass(frozen=True)
-class RosterTable:
-    units: dict[str, UnitSpec]
-    people: list[PersonSpec]
-
-
 def read_roster(data: bytes, filename: str = "") -> RosterTable:
-    """Parse and validate a whole file; raise RosterFileError listing every problem."""
+    """Parse and validate a whole file; raise RosterFileError listing every problem.
+
+    CPU-bound (a 20,000-row XLSX takes about half a second): from the bot, run it in a worker
+    thread (`formats.work.in_worker`)."""
     if not data.strip():
         raise RosterFileError([RosterIssue("empty_file")])
     if len(data) > MAX_FILE_BYTES:
         raise RosterFileError(
             [RosterIssue("too_large", values={"limit_mb": MAX_FILE_BYTES // (1024 * 1024)})]
         )
-    rows = _xlsx_rows(data) if _looks_like_xlsx(data, filename) else _csv_rows(data)
-    return validate_rows(rows)
+    if _looks_like_xlsx(data, filename):
+        header_line, records = _xlsx_records(data)
+    else:
+        header_line, records = _records(_csv_rows(data))
+    return _validate(header_line, records)
 
 
-def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> RosterTable:
-    """Rows are (line number, cells); the header is found among the first rows."""
-    iterator = iter(rows)
-    header_line, columns = _find_header(iterator)
+def _records(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, Iterator[tuple[int, Record]]]:
+    """The header among the first rows, then each later row as a Record: only the columns the
+    header names are read, however wide the rows."""
+    header_line, columns = _find_header(rows)
+    # Missing optional columns read index -1: the empty cell appended to every row.
+    pick = itemgetter(*(columns.get(name, -1) for name in COLUMNS))
+    width = max(columns.values()) + 1
+
+    def records() -> Iterator[tuple[int, Record]]:
+        for line, cells in rows:
+            if len(cells) < width:
+                cells = [*cells, *[""] * (width - len(cells))]
+            cells.append("")
+            yield line, Record(*(clean(cell) for cell in pick(cells)))
+
+    return header_line, records()
+
+
+def _validate(header_line: int, records: Iterable[tuple[int, Record]]) -> RosterTable:
     issues: list[RosterIssue] = []
     units: dict[str, UnitSpec] = {}
     people: list[PersonSpec] = []
     phones: dict[str, int] = {}
     count = 0
-    # Missing optional columns read index -1: the empty cell appended to every row.
-    pick = itemgetter(*(columns.get(name, -1) for name in COLUMNS))
-    width = max(columns.values()) + 1
-    for line, cells in iterator:
-        if not any(cells):
+    for line, record in records:
+        if not any(record):
             continue
         count += 1
         if count > MAX_ROWS:
             raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
-        padded = [*cells, *[""] * (width - len(cells)), ""]
-        record = Record(*pick(padded))
         row_issues = _check_unit(record, line, units)
         person = _person(record, line, phones, row_issues)
         issues.extend(row_issues)
@@ -149,9 +131,10 @@ def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, dict[str, 
     best: tuple[int, dict[str, int], list[str]] | None = None
     for _ in range(HEADER_SEARCH_ROWS):
         try:
-            line, cells = next(rows)
+            line, raw = next(rows)
         except StopIteration:
             break
+        cells = [clean(cell) for cell in raw]
         columns = _match_columns(cells)
         if all(name in columns for name in REQUIRED_COLUMNS):
             return line, columns
@@ -195,6 +178,8 @@ def _check_unit(record: Record, line: int, units: dict[str, UnitSpec]) -> list[R
         return [RosterIssue("missing_value", line, {"column": "unit_code"})]
     if len(code) > MAX_CODE_LENGTH:
         return [RosterIssue("too_long", line, {"column": "unit_code", "limit": MAX_CODE_LENGTH})]
+    if len(name) > MAX_NAME_LENGTH:
+        return [RosterIssue("too_long", line, {"column": "unit_name", "limit": MAX_NAME_LENGTH})]
     if parent == code:
         return [RosterIssue("self_parent", line, {"code": code})]
     known = units.get(code)
@@ -289,40 +274,62 @@ def _looks_like_xlsx(data: bytes, filename: str) -> bool:
     return filename.lower().endswith((".xlsx", ".xlsm"))
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook  # only XLSX imports pay for loading openpyxl
-
+def _xlsx_records(data: bytes) -> tuple[int, Iterator[tuple[int, Record]]]:
+    """The sheet read twice, streaming: its first rows to find the header, then only the
+    columns the header names. Shared strings are resolved for the cells read, no others."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise RosterFileError(
-            [RosterIssue("bad_xlsx", values={"detail": type(exc).__name__})]
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if line > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
+        book = XlsxBook(data)
+        first = book.rows(width=MAX_HEADER_COLUMNS)
+        head = list(islice(first, HEADER_SEARCH_ROWS))
+        first.close()
+        strings = book.shared({c for _, cells in head for c in cells.values() if type(c) is int})
+        header_rows = [
+            (line, [clean(_text(cells.get(i, ""), strings)) for i in range(max(cells) + 1)])
+            for line, cells in head
+        ]
+        header_line, columns = _find_header(iter(header_rows))
+        indexes = [columns.get(name, -1) for name in COLUMNS]
+        rows: list[tuple[int, tuple[Cell, ...]]] = []
+        wanted: set[int] = set()
+        for line, cells in book.rows(columns=set(columns.values())):
+            if line <= header_line:
+                continue
+            if len(rows) >= MAX_ROWS + 1_000:  # empty ones are dropped later: some slack
                 raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
-            rows.append((line, [clean(value) for value in values]))
-        return rows
-    finally:
-        workbook.close()
+            values = tuple(cells.get(index, "") for index in indexes)
+            wanted.update(value for value in values if type(value) is int)
+            rows.append((line, values))
+        strings = book.shared(wanted)
+    except XlsxError as exc:
+        if exc.code == "xlsx_too_big":
+            raise RosterFileError([RosterIssue(exc.code, values={"limit": MAX_ROWS})]) from exc
+        detail = {"detail": str(exc.values.get("detail", ""))}
+        raise RosterFileError([RosterIssue("bad_xlsx", values=detail)]) from exc
+    records = (
+        (line, Record(*(clean(_text(value, strings)) for value in values)))
+        for line, values in rows
+    )
+    return header_line, records
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
+def _text(cell: Cell, strings: dict[int, str]) -> str:
+    return strings.get(cell, "") if type(cell) is int else str(cell)
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     text = _decode(data)
     if "\x00" in text:
         raise RosterFileError([RosterIssue("not_text")])
     # Normalise once for the whole file; per cell only white space is left to tidy.
-    lines = unicodedata.normalize("NFC", text).splitlines()
-    delimiter = _pick_delimiter(lines[:HEADER_SEARCH_ROWS])
-    reader = csv.reader(lines, delimiter=delimiter)
+    lines = io.StringIO(unicodedata.normalize("NFC", text), newline=None)
+    first = list(islice(lines, HEADER_SEARCH_ROWS))
+    delimiter = _pick_delimiter([line.rstrip("\n") for line in first])
+    reader = csv.reader(chain(first, lines), delimiter=delimiter)
     try:
-        return [
-            (line, [" ".join(cell.split()) for cell in cells])
-            for line, cells in enumerate(reader, 1)
-        ]
+        for line, cells in enumerate(reader, 1):
+            if line > MAX_LINES:
+                raise RosterFileError([RosterIssue("too_many_rows", values={"limit": MAX_ROWS})])
+            yield line, cells
     except csv.Error as exc:
         raise RosterFileError(
             [RosterIssue("bad_csv", reader.line_num, {"detail": str(exc)})]
