@@ -18,8 +18,6 @@ from pathlib import Path
 
 from bot.config import Config
 
-DEFAULT_PORT = 8080
-
 
 def run(config: Config, port: int, data_dir: Path | None, open_browser: bool) -> int:
     """Run until Ctrl+C (or SIGTERM); the exit code."""

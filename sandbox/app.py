@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -121,16 +122,14 @@ class Sandbox:
         if not fresh:
             self.resumed = self.telegram.load_state(self.data_dir / CHATS_FOLDER)
         await self.telegram.start()
-        self.config = Config(
-            **{
-                **self._base_config.__dict__,
-                "token": TOKEN,
-                "api_url": self.telegram.api_url,
-                "file_url": self.telegram.file_url,
-                "database_path": database_path,
-                "files_dir": self.data_dir / "files",
-                "bot_username": BOT_USERNAME,
-            }
+        self.config = dataclasses.replace(
+            self._base_config,
+            token=TOKEN,
+            api_url=self.telegram.api_url,
+            file_url=self.telegram.file_url,
+            database_path=database_path,
+            files_dir=self.data_dir / "files",
+            bot_username=BOT_USERNAME,
         )
         application = build_application(self.config, clock)
         await application.initialize()

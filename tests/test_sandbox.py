@@ -356,14 +356,21 @@ async def test_a_data_folder_is_resumed_not_made_again(tmp_path: Path) -> None:
 def test_the_command_line_says_when_its_port_is_taken(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import logging
     import socket
 
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        code = cli.main(["sandbox", "--port", str(port), "--data", str(tmp_path / "d"),
-                         "--no-browser"])  # fmt: skip
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # the command sets logging up: put it back
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            code = cli.main(["sandbox", "--port", str(port), "--data", str(tmp_path / "d"),
+                             "--no-browser"])  # fmt: skip
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
     assert code == 1
     error = capsys.readouterr().err
     assert f"Không mở được cổng {port}" in error and f"--port {port + 1}" in error
