@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -47,7 +46,7 @@ _STATIC = {
     "style.css": "text/css",
 }
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_PICTURES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 class Page:
@@ -354,14 +353,18 @@ class Page:
             name, mime, content = self.telegram.file_info(request.match_info["file_id"])
         except KeyError:
             raise web.HTTPNotFound() from None
-        inline = request.query.get("inline") == "1" and mime.startswith("image/")
+        # Only pictures are shown in the page; anything else (an SVG or HTML file someone
+        # sent, say) is a download, never a page of this origin.
+        inline = request.query.get("inline") == "1" and mime in _PICTURES
         disposition = "inline" if inline else "attachment"
         return web.Response(
             body=content,
-            content_type=mime or "application/octet-stream",
+            content_type=mime if inline else "application/octet-stream",
             headers={
                 "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
                 "Cache-Control": "private, max-age=3600",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox",
             },
         )
 
