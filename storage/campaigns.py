@@ -500,3 +500,26 @@ async def received_by(db: Database, person_id: int) -> list[Received]:
     return [
         Received(r[0], r[1], r[2], datetime.fromisoformat(r[3]) if r[3] else None) for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class UpcomingDeadline:
+    round_id: int
+    round_name: str
+    campaign_title: str
+    deadline: datetime
+
+
+async def next_deadline(db: Database, after: datetime) -> UpcomingDeadline | None:
+    """The soonest deadline after `after` of an open round of a launched campaign."""
+    rows = await db.fetchall(
+        "SELECT r.id, r.name, c.title, r.deadline FROM rounds r"
+        " JOIN campaigns c ON c.id = r.campaign_id"
+        " WHERE r.closed = 0 AND c.status = 'launched'"
+    )
+    # Deadlines are stored with their UTC offsets: compared as moments, not as strings.
+    upcoming = [
+        UpcomingDeadline(row[0], row[1], row[2], datetime.fromisoformat(row[3])) for row in rows
+    ]
+    later = [item for item in upcoming if item.deadline > after]
+    return min(later, key=lambda item: (item.deadline, item.round_id), default=None)

@@ -412,6 +412,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
     "cli_telegram_failed": {"problem": "network", "url": "http://x/bot", "detail": "<x>"},
     "cli_read_failed": {"path": "a", "error": "x"},
+    "cli_sandbox_ready": {"url": "http://127.0.0.1:8080/", "data_dir": "x", "temporary": True},
+    "cli_sandbox_port_busy": {"port": 8080, "error": "Address already in use"},
     "broadcast_progress": {
         "title": "<Lan & Hoa>",
         "counts": BroadcastCounts(total=5000, pending=8, sent=4977, failed=3, blocked=12),
