@@ -195,6 +195,7 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("pd:rounds", OFFICE, Word(("none", "more", "done"))),
     button("pd:kind", OFFICE, Word(("unit", "person"))),
     button("pd:form", OFFICE, Name()),
+    button("pd:rem", OFFICE, Word(("default",))),
     # /phatdong from the plan file (handlers/campaign_launch/plan.py).
     button("pd:fix", OFFICE, Word(("title", "number", "period", "targets", "rounds"))),
     button("pd:plan", OFFICE, Word(("ok", "back", "clear", "drop"))),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import jinja2
@@ -114,6 +114,7 @@ ABSENCE = Absence(1, 1, "<Lan & Hoa>", 1, "Trường <A>", "other", "Học <lớ
                   date(2024, 1, 9))  # fmt: skip
 DAY_OFF = DayOff(1, 1, "Phòng <GD>", "Tết <Giáp Thìn>", date(2024, 2, 8), date(2024, 2, 14))
 ABSENCE_DRAFT = AbsenceDraft(1, "<Lan & Hoa>", "Trường <A>", "other", "Học <lớp>")
+OWN = (timedelta(days=5), timedelta(0))  # a round's own reminder offsets
 SAMPLES: dict[str, dict[str, Any]] = {
     "deadline_ask": {"round": ROUND_INFO, "now": DEADLINE},
     "deadline_same": {"round": ROUND_INFO},
@@ -325,6 +326,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
         "answering": 1,
+        "rounds": (*ROUNDS, Round("Tổng kết <năm>", "person", DEADLINE, "short", offsets=OWN)),
     },
     "progress_campaign": {
         "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
@@ -633,6 +635,24 @@ SAMPLES.update(
 )  # fmt: skip
 
 
+# A round's own reminders (/phatdong, handlers/campaign_launch/rounds.py).
+OWN_OFFSETS = (timedelta(days=5), timedelta(hours=2), timedelta(0))
+SAMPLES.update(
+    {
+        "launch_ask_round_offsets": {"name": "Sơ <kết>", "deadline": DEADLINE,
+                                     "default": (timedelta(days=7), timedelta(days=1))},
+        "launch_ask_round_more": {
+            "rounds": (*ROUNDS, Round("Tổng <kết>", "person", DEADLINE, "short",
+                                      offsets=OWN_OFFSETS))
+        },
+        "input_bad_offsets": {"text": "<Lan & Hoa>"},
+        "input_too_many_offsets": {"limit": 10},
+        "input_offset_too_far": {"limit": 366},
+        "input_offsets_passed": {"deadline": DEADLINE, "offsets": OWN_OFFSETS},
+    }
+)  # fmt: skip
+
+
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_renders(name: str) -> None:
     text = render(name, **SAMPLES.get(name, {}))
@@ -712,3 +732,21 @@ def test_round_buttons_cut_names_at_a_word() -> None:
     info = RoundInfo(1, 1, title, "Sơ kết học kỳ I", "unit", DEADLINE, "review", None, False)
     text = label("report_task", task=Task(info), now=DEADLINE)
     assert text == "🆕 Sơ kết học kỳ I · Phong trào thi đua Dạy tốt… · hạn 25/01/2024"
+
+
+def test_reminder_offsets_in_words() -> None:
+    def said(*offsets: timedelta) -> str:
+        return render("input_offsets_passed", deadline=DEADLINE, offsets=offsets)
+
+    days = (timedelta(days=7), timedelta(days=3), timedelta(days=1), timedelta(0))
+    assert "Mốc nhắc 7, 3, 1 ngày trước và sáng ngày hết hạn đã qua" in said(*days)
+    assert "Mốc nhắc 2 ngày, 3 giờ, 90 phút trước đã" in said(
+        timedelta(days=2), timedelta(hours=3), timedelta(minutes=90)
+    )
+    assert "Mốc nhắc sáng ngày hết hạn đã qua" in said(timedelta(0))
+    assert "Mốc nhắc 14, 5 giây trước đã" in said(timedelta(seconds=14), timedelta(seconds=5))
+    shown = render("progress_round", **{**SAMPLES["progress_round"],
+                                        "round": Round("Sơ kết", "unit", DEADLINE, "review", 1,
+                                                       offsets=OWN_OFFSETS)})  # fmt: skip
+    assert "\n⏰ Nhắc nhở riêng: 5 ngày, 2 giờ trước và sáng ngày hết hạn\nĐã nộp" in shown
+    assert "⏰" not in render("progress_round", **SAMPLES["progress_round"])

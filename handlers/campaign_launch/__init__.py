@@ -27,7 +27,7 @@ from telegram.ext import (
 
 from handlers import unit_picker
 from handlers.campaign_launch import fields, plan, preview, rounds
-from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, CampaignDraft, Step
+from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, OFFSETS_DEFAULT, CampaignDraft, Step
 from handlers.common import BotContext, flow_conversation, require_role, say
 from handlers.flows import Callback, StepHandler
 
@@ -42,6 +42,7 @@ _EXPECTED = {
     Step.UNITS: "launch_expect_text",
     Step.ROUND_NAME: "launch_expect_text",
     Step.ROUND_DEADLINE: "launch_expect_deadline",
+    Step.ROUND_OFFSETS: "launch_expect_offsets",
     Step.PLAN_EDIT: "launch_expect_text",
     Step.PLAN_ROUND: "launch_expect_deadline",
 }
@@ -154,6 +155,12 @@ def conversation() -> ConversationHandler[BotContext]:
         form_file: [
             MessageHandler(filters.Document.ALL, _on(form_file, rounds.on_form_file)),
             MessageHandler(~filters.COMMAND, _on(form_file, rounds.on_form_file)),
+        ],
+        Step.ROUND_OFFSETS: [
+            CallbackQueryHandler(
+                _on(Step.ROUND_OFFSETS, rounds.on_round_offsets), pattern=rf"^{OFFSETS_DEFAULT}$"
+            ),
+            *_text_step(Step.ROUND_OFFSETS, rounds.on_round_offsets),
         ],
         Step.ROUND_MORE: _button_step(
             Step.ROUND_MORE, (r"^pd:rounds:(more|done)$", rounds.on_round_more)

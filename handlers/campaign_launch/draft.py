@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -43,10 +43,12 @@ class Step(StrEnum):
     ROUND_DEADLINE = "round_deadline"
     ROUND_FORM = "round_form"
     ROUND_FORM_FILE = "round_form_file"
+    ROUND_OFFSETS = "round_offsets"  # the reminders of the round just added (rounds.py)
     ROUND_MORE = "round_more"
     PREVIEW = "preview"
 
 
+OFFSETS_DEFAULT = "pd:rem:default"  # keep the round's reminders as REMINDER_OFFSETS has them
 SKIPPABLE = frozenset({Step.PLAN_NUMBER, Step.PERIOD, Step.SUMMARY, Step.TARGETS, Step.DOCUMENT})
 
 
@@ -67,6 +69,9 @@ class CampaignDraft:
     document_file_id: str | None = None
     document_name: str | None = None
     document_path: str | None = None
+    # Each round: name, kind, deadline (ISO), form, form_json, and offsets: its own reminder
+    # offsets in seconds, None (or absent, in a draft saved before they were asked) for the
+    # default REMINDER_OFFSETS.
     rounds: list[dict[str, Any]] = field(default_factory=list)
     round_name: str = ""
     round_kind: str = ""
@@ -109,10 +114,19 @@ class CampaignDraft:
                     datetime.fromisoformat(r["deadline"]),
                     r["form"],
                     form_json=r.get("form_json"),
+                    offsets=round_offsets(r),
                 )
                 for r in self.rounds
             ),
         )
+
+
+def round_offsets(round_dict: dict[str, Any]) -> tuple[timedelta, ...] | None:
+    """A draft round's own reminder offsets; None: the default."""
+    seconds = round_dict.get("offsets")
+    if seconds is None:
+        return None
+    return tuple(timedelta(seconds=int(s)) for s in seconds)
 
 
 # The campaign's own questions in the order they are asked; a plan file answers some of them.
@@ -139,9 +153,12 @@ def skip_row() -> list[tuple[str, str]]:
 
 def _refusal_keyboard(step: str) -> InlineKeyboardMarkup | None:
     """A refused answer to a skippable question shows «Bỏ qua» again; to the deadline of a
-    round read from the plan, «Bỏ đợt này» (handlers/campaign_launch/plan.py)."""
+    round read from the plan, «Bỏ đợt này» (handlers/campaign_launch/plan.py); to a round's
+    reminders, «Giữ mặc định» (rounds.py)."""
     if step == Step.PLAN_ROUND:
         return keyboard([(label("plan_round_skip"), "pd:plan:drop")])
+    if step == Step.ROUND_OFFSETS:
+        return keyboard([(label("offsets_default"), OFFSETS_DEFAULT)])
     return keyboard(skip_row()) if step in SKIPPABLE else None
 
 

@@ -168,8 +168,8 @@ def pending_round(draft: CampaignDraft) -> dict[str, Any] | None:
 def settle_rounds(draft: CampaignDraft, now: datetime) -> Step:
     """Where the flow goes for the reporting rounds: a round read from the plan that needs a
     deadline (one whose deadline has passed since the plan was read too); when none does, the
-    rounds read from the plan become the draft's, and the office may add more; without any,
-    the rounds are asked as on the manual path."""
+    rounds read from the plan become the draft's, with the default reminders (REMINDER_OFFSETS),
+    and the office may add more; without any, the rounds are asked as on the manual path."""
     rounds: list[dict[str, Any]] = draft.plan["rounds"] if draft.plan else []
     for found in rounds:
         deadline = found["deadline"]
@@ -180,7 +180,7 @@ def settle_rounds(draft: CampaignDraft, now: datetime) -> Step:
     for found in rounds:
         draft.rounds.append(
             {"name": found["name"], "kind": found["kind"], "deadline": found["deadline"],
-             "form": found["form"], "form_json": None}
+             "form": found["form"], "form_json": None, "offsets": None}
         )  # fmt: skip
     if draft.plan is not None:
         draft.plan["rounds"] = []
