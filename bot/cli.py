@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_invites(config, Path(args.file)))
     if args.command == "export":
         return asyncio.run(_export(config, Path(args.file), args.campaign))
+    if args.command == "sandbox":
+        return _sandbox(config, args)
     raise AssertionError(args.command)
 
 
@@ -47,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="tệp XLSX kết quả: tổng quan, câu trả lời")
     export.add_argument("file")
     export.add_argument("--campaign", type=int, help="số phong trào (mặc định: tất cả)")
+    sandbox = commands.add_parser(
+        "sandbox", help="chạy thử cả bot trên máy, không cần token: trò chuyện trong trình duyệt"
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="cổng của trang (mặc định 8080)")
+    sandbox.add_argument(
+        "--data", metavar="DIR", help="thư mục dữ liệu giữ lại giữa các lần chạy (mặc định: tạm)"
+    )
+    sandbox.add_argument(
+        "--no-browser", action="store_true", help="không tự mở trình duyệt, chỉ in địa chỉ"
+    )
     return parser
 
 
@@ -69,6 +81,18 @@ def _run(config: Config) -> int:
         print(telegram_failure(exc, config), file=sys.stderr)
         return EXIT_TELEGRAM
     return EXIT_OK
+
+
+def _sandbox(config: Config, args: argparse.Namespace) -> int:
+    import os
+
+    from bot.logs import configure_logging
+    from sandbox import run
+
+    # The sandbox's terminal shows warnings only, unless LOG_LEVEL asks for more.
+    configure_logging(config.log_level if "LOG_LEVEL" in os.environ else "WARNING", config.token)
+    data = Path(args.data) if args.data else None
+    return run(config, args.port, data, open_browser=not args.no_browser)
 
 
 async def _roster_import(config: Config, path: Path) -> int:

@@ -10,9 +10,10 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.reminder_offsets import OffsetsError, parse_offsets
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
-_OFFSET_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -138,14 +139,11 @@ def _parse_ids(value: str) -> frozenset[int]:
 
 
 def _parse_offsets(value: str) -> tuple[timedelta, ...]:
-    offsets = []
-    for part in value.split(","):
-        part = part.strip().lower()
-        match = re.fullmatch(r"(\d+)\s*([dhms])", part)
-        if match is None:
-            raise ConfigError("REMINDER_OFFSETS", "offsets", part)
-        offsets.append(timedelta(seconds=int(match[1]) * _OFFSET_UNITS[match[2]]))
-    return tuple(sorted(set(offsets), reverse=True))
+    """The grammar /phatdong's own offsets share (bot/reminder_offsets.py)."""
+    try:
+        return parse_offsets(value)
+    except OffsetsError as exc:
+        raise ConfigError("REMINDER_OFFSETS", "offsets", exc.part) from exc
 
 
 def _parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -1,13 +1,17 @@
-"""Parsing what people type: dates, periods, deadlines, targets. Errors name a template."""
+"""Parsing what people type: dates, periods, deadlines, targets, reminder offsets. Errors name
+a template."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.reminder_offsets import OffsetsError, parse_offsets
+from bot.reminder_times import reminder_moment
 from storage.campaigns import Target
 from storage.text import strip_invisible
 
@@ -111,3 +115,31 @@ def check_length(text: str, minimum: int, maximum: int) -> str:
     if len(text) > maximum:
         raise InputError("input_too_long", {"maximum": maximum, "length": len(text)})
     return text
+
+
+MAX_OFFSETS = 10  # reminders of one round: the bot sends at most one message a day anyway
+MAX_OFFSET_DAYS = 366
+# What an office types to turn a round's reminders off, which the schedule cannot do yet.
+_OFF = re.compile(r"(?:tắt|tat|không|khong|off|0)(?:\s+(?:nhắc|nhac)(?:\s+(?:nhở|nho))?)?")
+
+
+def parse_round_offsets(
+    text: str, deadline: datetime, timezone: ZoneInfo, now: datetime
+) -> tuple[timedelta, ...]:
+    """A round's own reminder offsets, in REMINDER_OFFSETS' grammar ('5d,1d', '5, 1 ngày',
+    '2 giờ', bot/reminder_offsets.py): at most MAX_OFFSETS, none over a year, and at least one
+    still ahead of `now` for this deadline."""
+    written = strip_invisible(text)
+    if _OFF.fullmatch(unicodedata.normalize("NFC", written).lower()):
+        raise InputError("input_offsets_off")
+    try:
+        offsets = parse_offsets(written)
+    except OffsetsError as error:
+        raise InputError("input_bad_offsets", {"text": error.part}) from error
+    if len(offsets) > MAX_OFFSETS:
+        raise InputError("input_too_many_offsets", {"limit": MAX_OFFSETS})
+    if offsets[0] > timedelta(days=MAX_OFFSET_DAYS):
+        raise InputError("input_offset_too_far", {"limit": MAX_OFFSET_DAYS})
+    if all(reminder_moment(deadline, o, timezone) <= now for o in offsets):
+        raise InputError("input_offsets_passed", {"deadline": deadline, "offsets": offsets})
+    return offsets

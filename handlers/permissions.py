@@ -195,6 +195,13 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     button("pd:rounds", OFFICE, Word(("none", "more", "done"))),
     button("pd:kind", OFFICE, Word(("unit", "person"))),
     button("pd:form", OFFICE, Name()),
+    button("pd:rem", OFFICE, Word(("default",))),
+    # /phatdong from the plan file (handlers/campaign_launch/plan.py).
+    button("pd:fix", OFFICE, Word(("title", "number", "period", "targets", "rounds"))),
+    button("pd:plan", OFFICE, Word(("ok", "back", "clear", "drop"))),
+    button("pd:rk", OFFICE, INDEX),
+    button("pd:rd", OFFICE, INDEX),
+    button("pd:doc", OFFICE, Word(("keep",))),
     button("pd:launch", OFFICE, Token()),
     button("pd:cancel", OFFICE, Token()),
     # /dienhinh (handlers/nominate.py): inside the conversation, then from anywhere.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -60,6 +61,31 @@ def format_deadline(value: datetime) -> str:
     """A deadline as offices write it: 17 giờ 00 ngày 20/12/2026."""
     local = _local(value)
     return f"{local.hour} giờ {local.minute:02d} ngày {local.strftime('%d/%m/%Y')}"
+
+
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}  # as bot/reminder_offsets.py reads them
+
+
+def offset_groups(offsets: Iterable[timedelta]) -> list[tuple[str, list[int]]]:
+    """Reminder offsets as a sentence says them, longest first: each in the largest unit it is
+    a whole number of, neighbours of one unit together, the morning of the deadline day (0)
+    last: 7d,3d,1d,0d is [("d", [7, 3, 1]), ("morning", [])], which the `offsets` macro of
+    _macros.j2 says «7, 3, 1 ngày trước và sáng ngày hết hạn»."""
+    groups: list[tuple[str, list[int]]] = []
+    morning = False
+    for offset in sorted(set(offsets), reverse=True):
+        seconds = int(offset.total_seconds())
+        if seconds == 0:
+            morning = True
+            continue
+        unit = next(u for u, size in _UNIT_SECONDS.items() if seconds % size == 0)
+        if groups and groups[-1][0] == unit:
+            groups[-1][1].append(seconds // _UNIT_SECONDS[unit])
+        else:
+            groups.append((unit, [seconds // _UNIT_SECONDS[unit]]))
+    if morning:
+        groups.append(("morning", []))
+    return groups
 
 
 def shorten(text: str, limit: int) -> str:
@@ -127,6 +153,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.filters["number"] = format_number
     env.filters["shorten"] = shorten
     env.filters["clip"] = clip
+    env.filters["offset_groups"] = offset_groups
     env.globals["examples"] = examples
     return env
 

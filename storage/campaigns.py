@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from storage.access import subtree_unit_ids
@@ -18,6 +18,7 @@ from storage.ordering import UnitOrder, read_unit_order
 from storage.outbox import enqueue_broadcast
 from storage.outgoing import OutgoingMessage
 from storage.people import people_in_units
+from storage.schedule import offsets_of_text, offsets_text
 
 FORMS = ("short", "participation", "review")  # built-in report forms until custom forms land
 
@@ -38,6 +39,8 @@ class Round:
     id: int | None = None
     form_json: str | None = None  # an office's own form (formats.forms.Form as JSON)
     closed: bool = False  # the office stopped taking reports
+    # Its own reminder offsets, chosen in /phatdong; None: REMINDER_OFFSETS (storage/schedule.py)
+    offsets: tuple[timedelta, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -252,14 +255,15 @@ def _insert_rounds(
     stored = []
     for position, item in enumerate(rounds):
         cursor = conn.execute(
-            "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form, form_json)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rounds (campaign_id, position, name, kind, deadline, form, form_json,"
+            " reminder_offsets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (campaign_id, position, item.name, item.kind, item.deadline.isoformat(), item.form,
-             item.form_json),
+             item.form_json, offsets_text(item.offsets) if item.offsets else None),
         )  # fmt: skip
         stored.append(
-            Round(item.name, item.kind, item.deadline, item.form, cursor.lastrowid, item.form_json)
-        )
+            Round(item.name, item.kind, item.deadline, item.form, cursor.lastrowid, item.form_json,
+                  offsets=item.offsets)
+        )  # fmt: skip
     return stored
 
 
@@ -277,7 +281,7 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
         (campaign_id,),
     )
     rounds = await db.fetchall(
-        "SELECT id, name, kind, deadline, form, form_json, closed FROM rounds"
+        "SELECT id, name, kind, deadline, form, form_json, closed, reminder_offsets FROM rounds"
         " WHERE campaign_id = ?"
         " ORDER BY position",
         (campaign_id,),
@@ -291,6 +295,7 @@ async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
             r["id"],
             r["form_json"],
             bool(r["closed"]),
+            offsets_of_text(r["reminder_offsets"]),
         )
         for r in rounds
     )
@@ -495,3 +500,26 @@ async def received_by(db: Database, person_id: int) -> list[Received]:
     return [
         Received(r[0], r[1], r[2], datetime.fromisoformat(r[3]) if r[3] else None) for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class UpcomingDeadline:
+    round_id: int
+    round_name: str
+    campaign_title: str
+    deadline: datetime
+
+
+async def next_deadline(db: Database, after: datetime) -> UpcomingDeadline | None:
+    """The soonest deadline after `after` of an open round of a launched campaign."""
+    rows = await db.fetchall(
+        "SELECT r.id, r.name, c.title, r.deadline FROM rounds r"
+        " JOIN campaigns c ON c.id = r.campaign_id"
+        " WHERE r.closed = 0 AND c.status = 'launched'"
+    )
+    # Deadlines are stored with their UTC offsets: compared as moments, not as strings.
+    upcoming = [
+        UpcomingDeadline(row[0], row[1], row[2], datetime.fromisoformat(row[3])) for row in rows
+    ]
+    later = [item for item in upcoming if item.deadline > after]
+    return min(later, key=lambda item: (item.deadline, item.round_id), default=None)

@@ -352,3 +352,45 @@ async def set_progress_message(
         "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
         (chat_id, message_id, broadcast_id),
     )
+
+
+@dataclass(frozen=True)
+class BroadcastDelivery:
+    """A broadcast and where its recipients' messages stand."""
+
+    id: int
+    kind: str
+    title: str
+    done: bool
+    counts: BroadcastCounts
+
+
+async def recent_deliveries(db: Database, limit: int = 5) -> list[BroadcastDelivery]:
+    """The latest broadcasts, newest first, with their outbox counts by status: launches,
+    announcements, publications, reminders; not a newcomer's own copy of a campaign launched
+    before they registered (a broadcast of one, with no creator)."""
+
+    def work(conn: sqlite3.Connection) -> list[BroadcastDelivery]:
+        broadcasts = conn.execute(
+            "SELECT id, kind, payload, status FROM broadcasts"
+            " WHERE NOT (kind = 'campaign' AND created_by IS NULL) ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        result = []
+        for row in broadcasts:
+            by_status = {
+                status: int(count)
+                for status, count in conn.execute(
+                    "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+                    (row["id"],),
+                ).fetchall()
+            }
+            counts = BroadcastCounts(total=sum(by_status.values()), **by_status)
+            result.append(
+                BroadcastDelivery(
+                    row["id"], row["kind"], _title(row["payload"]), row["status"] == "done", counts
+                )
+            )
+        return result
+
+    return await db.read(work)

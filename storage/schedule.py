@@ -476,6 +476,11 @@ def offsets_text(offsets: Sequence[timedelta]) -> str:
     return ",".join(str(int(o.total_seconds())) for o in sorted(set(offsets), reverse=True))
 
 
+def offsets_of_text(text: str | None) -> tuple[timedelta, ...] | None:
+    """`rounds.reminder_offsets` read back (None: REMINDER_OFFSETS), as the schedule reads it."""
+    return _offsets(text)
+
+
 def write_round_offsets(
     conn: sqlite3.Connection, round_id: int, offsets: Sequence[timedelta] | None
 ) -> None:

@@ -94,4 +94,6 @@ async def test_the_sample_form_file_arrives_and_is_accepted(
     await office.send_document("mau_bao_cao.yaml", content, "application/x-yaml")
     accepted = await office.expect("có 8 câu hỏi")
     assert "Số suất học bổng đã trao" in accepted.shown
+    await office.expect("Nhắc nhở")
+    await office.press("✅ Giữ mặc định")
     await office.expect("Thêm đợt khác")

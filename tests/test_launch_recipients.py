@@ -41,6 +41,8 @@ async def walk_to_preview(office: FakeUser, *rounds: tuple[str, str]) -> None:
         await office.send("15/07/2024")
         await office.expect("mẫu báo cáo")
         await office.press("Báo cáo ngắn")
+        await office.expect("Nhắc nhở")
+        await office.press("✅ Giữ mặc định")
         await office.expect("Thêm đợt khác")
     if rounds:
         await office.press("Tiếp tục ➡️")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import jinja2
@@ -14,6 +14,7 @@ from bot.reminders import Owed, Owing, RoundDigest
 from formats.forms import FormIssue, Question, QuestionType, builtin_form
 from handlers.absences import AbsenceDraft
 from handlers.announce import AnnouncementDraft
+from handlers.campaign_launch.draft import CampaignDraft
 from handlers.nominate import NominationDraft
 from messages import (
     format_date,
@@ -113,6 +114,7 @@ ABSENCE = Absence(1, 1, "<Lan & Hoa>", 1, "Trường <A>", "other", "Học <lớ
                   date(2024, 1, 9))  # fmt: skip
 DAY_OFF = DayOff(1, 1, "Phòng <GD>", "Tết <Giáp Thìn>", date(2024, 2, 8), date(2024, 2, 14))
 ABSENCE_DRAFT = AbsenceDraft(1, "<Lan & Hoa>", "Trường <A>", "other", "Học <lớp>")
+OWN = (timedelta(days=5), timedelta(0))  # a round's own reminder offsets
 SAMPLES: dict[str, dict[str, Any]] = {
     "deadline_ask": {"round": ROUND_INFO, "now": DEADLINE},
     "deadline_same": {"round": ROUND_INFO},
@@ -324,6 +326,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "audience": Audience(frozenset({1}), (PERSON, PERSON)),
         "units": 1,
         "answering": 1,
+        "rounds": (*ROUNDS, Round("Tổng kết <năm>", "person", DEADLINE, "short", offsets=OWN)),
     },
     "progress_campaign": {
         "campaign": Campaign(1, SPEC, "launched", DEADLINE, ROUNDS),
@@ -409,6 +412,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli_invites_written": {"count": 3, "pending": 1, "path": "a.csv"},
     "cli_telegram_failed": {"problem": "network", "url": "http://x/bot", "detail": "<x>"},
     "cli_read_failed": {"path": "a", "error": "x"},
+    "cli_sandbox_ready": {"url": "http://127.0.0.1:8080/", "data_dir": "x", "temporary": True},
+    "cli_sandbox_port_busy": {"port": 8080, "error": "Address already in use"},
     "broadcast_progress": {
         "title": "<Lan & Hoa>",
         "counts": BroadcastCounts(total=5000, pending=8, sent=4977, failed=3, blocked=12),
@@ -599,6 +604,54 @@ SAMPLES.update(
     }
 )
 
+# /phatdong from a plan file (handlers/campaign_launch/plan.py); every part of the report is
+# rendered on every test plan by tests/test_plan_launch.py.
+PLAN_DRAFT = CampaignDraft(title="Kế hoạch <Lan & Hoa>", plan_number="1/KH-<A>",
+                           targets=[{"text": "100% <cán bộ>", "value": 100.0, "value_unit": "%"}],
+                           document_name="<Lan & Hoa>.pdf")  # fmt: skip
+PLAN_ROUND = {"name": "Tổng <kết>", "kind": "unit", "form": "review", "deadline": None,
+              "issues": ["outside", "past"], "plan_kind": "final", "written": "20/5/2024",
+              "timing": [2024, 5], "dossier": True, "sources": ["Trước ngày <20/5/2024>."],
+              "at": DEADLINE}  # fmt: skip
+PLAN_DRAFT.plan = {"file": "<Lan & Hoa>.pdf", "answered": ["title", "plan_number"],
+                   "edited": ["title"], "editing": "rounds", "period": "năm học <2024>",
+                   "rounds": [PLAN_ROUND]}  # fmt: skip
+SAMPLES.update(
+    {
+        "launch_document_attached": {"name": "<Lan & Hoa>.pdf"},
+        "launch_plan_reading": {"file_name": "<Lan & Hoa>.pdf"},
+        "launch_plan_unreadable": {"file_name": "<Lan & Hoa>.pdf", "reason": "too_large",
+                                   "detail": "pages", "limit": 100, "actual": 240,
+                                   "again": False},
+        "launch_plan_part": {"part": "check"},
+        "launch_plan_review": {"draft": PLAN_DRAFT, "plan": PLAN_DRAFT.plan,
+                               "period": (date(2024, 9, 1), date(2025, 8, 31)),
+                               "rounds": [PLAN_ROUND], "missing": ["period", "targets"]},
+        "launch_plan_fix": {"field": "rounds", "draft": PLAN_DRAFT, "period": None,
+                            "rounds": [PLAN_ROUND], "now": DEADLINE},
+        "launch_plan_round": {"round": PLAN_ROUND, "period_text": "năm học <2024>",
+                              "now": DEADLINE},
+    }
+)  # fmt: skip
+
+
+# A round's own reminders (/phatdong, handlers/campaign_launch/rounds.py).
+OWN_OFFSETS = (timedelta(days=5), timedelta(hours=2), timedelta(0))
+SAMPLES.update(
+    {
+        "launch_ask_round_offsets": {"name": "Sơ <kết>", "deadline": DEADLINE,
+                                     "default": (timedelta(days=7), timedelta(days=1))},
+        "launch_ask_round_more": {
+            "rounds": (*ROUNDS, Round("Tổng <kết>", "person", DEADLINE, "short",
+                                      offsets=OWN_OFFSETS))
+        },
+        "input_bad_offsets": {"text": "<Lan & Hoa>"},
+        "input_too_many_offsets": {"limit": 10},
+        "input_offset_too_far": {"limit": 366},
+        "input_offsets_passed": {"deadline": DEADLINE, "offsets": OWN_OFFSETS},
+    }
+)  # fmt: skip
+
 
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_renders(name: str) -> None:
@@ -679,3 +732,21 @@ def test_round_buttons_cut_names_at_a_word() -> None:
     info = RoundInfo(1, 1, title, "Sơ kết học kỳ I", "unit", DEADLINE, "review", None, False)
     text = label("report_task", task=Task(info), now=DEADLINE)
     assert text == "🆕 Sơ kết học kỳ I · Phong trào thi đua Dạy tốt… · hạn 25/01/2024"
+
+
+def test_reminder_offsets_in_words() -> None:
+    def said(*offsets: timedelta) -> str:
+        return render("input_offsets_passed", deadline=DEADLINE, offsets=offsets)
+
+    days = (timedelta(days=7), timedelta(days=3), timedelta(days=1), timedelta(0))
+    assert "Mốc nhắc 7, 3, 1 ngày trước và sáng ngày hết hạn đã qua" in said(*days)
+    assert "Mốc nhắc 2 ngày, 3 giờ, 90 phút trước đã" in said(
+        timedelta(days=2), timedelta(hours=3), timedelta(minutes=90)
+    )
+    assert "Mốc nhắc sáng ngày hết hạn đã qua" in said(timedelta(0))
+    assert "Mốc nhắc 14, 5 giây trước đã" in said(timedelta(seconds=14), timedelta(seconds=5))
+    shown = render("progress_round", **{**SAMPLES["progress_round"],
+                                        "round": Round("Sơ kết", "unit", DEADLINE, "review", 1,
+                                                       offsets=OWN_OFFSETS)})  # fmt: skip
+    assert "\n⏰ Nhắc nhở riêng: 5 ngày, 2 giờ trước và sáng ngày hết hạn\nĐã nộp" in shown
+    assert "⏰" not in render("progress_round", **SAMPLES["progress_round"])

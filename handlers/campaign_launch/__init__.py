@@ -1,7 +1,8 @@
 """/phatdong: the office launches a campaign, one question at a time, then confirms.
 
 The modules follow the flow: `draft` (what is chosen so far, the step it is at, the flow that
-loads, saves and ends it), `fields` (title to plan document; units through
+loads, saves and ends it), `plan` and `plan_fill` (the plan file sent at the first step, read
+and checked, filling in what it says), `fields` (title to plan document; units through
 handlers/unit_picker.py), `rounds` (the reporting rounds), `preview` (preview and launch).
 This module wires the steps into one persistent conversation.
 
@@ -25,8 +26,8 @@ from telegram.ext import (
 )
 
 from handlers import unit_picker
-from handlers.campaign_launch import fields, preview, rounds
-from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, CampaignDraft, Step
+from handlers.campaign_launch import fields, plan, preview, rounds
+from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, OFFSETS_DEFAULT, CampaignDraft, Step
 from handlers.common import BotContext, flow_conversation, require_role, say
 from handlers.flows import Callback, StepHandler
 
@@ -41,6 +42,9 @@ _EXPECTED = {
     Step.UNITS: "launch_expect_text",
     Step.ROUND_NAME: "launch_expect_text",
     Step.ROUND_DEADLINE: "launch_expect_deadline",
+    Step.ROUND_OFFSETS: "launch_expect_offsets",
+    Step.PLAN_EDIT: "launch_expect_text",
+    Step.PLAN_ROUND: "launch_expect_deadline",
 }
 
 
@@ -92,7 +96,26 @@ def conversation() -> ConversationHandler[BotContext]:
     document = Step.DOCUMENT
     form_file = Step.ROUND_FORM_FILE
     states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        Step.TITLE: _text_step(Step.TITLE, fields.on_title),
+        Step.TITLE: [
+            MessageHandler(filters.Document.ALL, _on(Step.TITLE, plan.on_plan_file)),
+            *_text_step(Step.TITLE, fields.on_title),
+        ],
+        Step.PLAN_REVIEW: [
+            MessageHandler(filters.Document.ALL, _on(Step.PLAN_REVIEW, plan.on_plan_file)),
+            *_button_step(Step.PLAN_REVIEW, (plan.REVIEW_PATTERN, plan.on_review)),
+        ],
+        Step.PLAN_EDIT: [
+            CallbackQueryHandler(
+                _on(Step.PLAN_EDIT, plan.on_edit_pressed), pattern=plan.EDIT_PATTERN
+            ),
+            *_text_step(Step.PLAN_EDIT, plan.on_edit_typed),
+        ],
+        Step.PLAN_ROUND: [
+            CallbackQueryHandler(
+                _on(Step.PLAN_ROUND, plan.on_plan_round_drop), pattern=plan.ROUND_DROP_PATTERN
+            ),
+            *_text_step(Step.PLAN_ROUND, plan.on_plan_round_deadline),
+        ],
         Step.PLAN_NUMBER: _text_step(Step.PLAN_NUMBER, fields.on_plan_number, skippable=True),
         Step.PERIOD: _text_step(Step.PERIOD, fields.on_period, skippable=True),
         Step.SUMMARY: _text_step(Step.SUMMARY, fields.on_summary, skippable=True),
@@ -112,7 +135,9 @@ def conversation() -> ConversationHandler[BotContext]:
         ),
         document: [
             MessageHandler(filters.Document.ALL, _on(document, fields.on_document)),
-            CallbackQueryHandler(_on(document, fields.on_document), pattern=r"^pd:skip$"),
+            CallbackQueryHandler(
+                _on(document, fields.on_document), pattern=r"^pd:(skip|doc:keep)$"
+            ),
             MessageHandler(~filters.COMMAND, _on(document, fields.expect_document)),
         ],
         Step.ROUND_NAME: [
@@ -130,6 +155,12 @@ def conversation() -> ConversationHandler[BotContext]:
         form_file: [
             MessageHandler(filters.Document.ALL, _on(form_file, rounds.on_form_file)),
             MessageHandler(~filters.COMMAND, _on(form_file, rounds.on_form_file)),
+        ],
+        Step.ROUND_OFFSETS: [
+            CallbackQueryHandler(
+                _on(Step.ROUND_OFFSETS, rounds.on_round_offsets), pattern=rf"^{OFFSETS_DEFAULT}$"
+            ),
+            *_text_step(Step.ROUND_OFFSETS, rounds.on_round_offsets),
         ],
         Step.ROUND_MORE: _button_step(
             Step.ROUND_MORE, (r"^pd:rounds:(more|done)$", rounds.on_round_more)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,8 @@ DEFAULT_ROLES: tuple[Role, ...] = ("principal", "teacher")
 
 class Step(StrEnum):
     TITLE = "title"
+    PLAN_REVIEW = "plan_review"  # what the plan file said, to check and correct (plan.py)
+    PLAN_EDIT = "plan_edit"  # one field of it being corrected
     PLAN_NUMBER = "plan_number"
     PERIOD = "period"
     SUMMARY = "summary"
@@ -35,15 +37,18 @@ class Step(StrEnum):
     CHILDREN = "children"
     ROLES = "roles"
     DOCUMENT = "document"
+    PLAN_ROUND = "plan_round"  # a round read from the plan that still needs a deadline
     ROUND_NAME = "round_name"
     ROUND_KIND = "round_kind"
     ROUND_DEADLINE = "round_deadline"
     ROUND_FORM = "round_form"
     ROUND_FORM_FILE = "round_form_file"
+    ROUND_OFFSETS = "round_offsets"  # the reminders of the round just added (rounds.py)
     ROUND_MORE = "round_more"
     PREVIEW = "preview"
 
 
+OFFSETS_DEFAULT = "pd:rem:default"  # keep the round's reminders as REMINDER_OFFSETS has them
 SKIPPABLE = frozenset({Step.PLAN_NUMBER, Step.PERIOD, Step.SUMMARY, Step.TARGETS, Step.DOCUMENT})
 
 
@@ -64,10 +69,16 @@ class CampaignDraft:
     document_file_id: str | None = None
     document_name: str | None = None
     document_path: str | None = None
+    # Each round: name, kind, deadline (ISO), form, form_json, and offsets: its own reminder
+    # offsets in seconds, None (or absent, in a draft saved before they were asked) for the
+    # default REMINDER_OFFSETS.
     rounds: list[dict[str, Any]] = field(default_factory=list)
     round_name: str = ""
     round_kind: str = ""
     round_deadline: str = ""
+    # What the plan file sent at the first step answered (handlers/campaign_launch/plan.py),
+    # None on the manual path: the steps it answered, the rounds read from it, corrections.
+    plan: dict[str, Any] | None = None
     step: str = Step.TITLE  # the question last asked (handlers/flows.py)
     token: str = field(default_factory=new_token)  # names this draft in «🚀 Phát động»
 
@@ -103,10 +114,31 @@ class CampaignDraft:
                     datetime.fromisoformat(r["deadline"]),
                     r["form"],
                     form_json=r.get("form_json"),
+                    offsets=round_offsets(r),
                 )
                 for r in self.rounds
             ),
         )
+
+
+def round_offsets(round_dict: dict[str, Any]) -> tuple[timedelta, ...] | None:
+    """A draft round's own reminder offsets; None: the default."""
+    seconds = round_dict.get("offsets")
+    if seconds is None:
+        return None
+    return tuple(timedelta(seconds=int(s)) for s in seconds)
+
+
+# The campaign's own questions in the order they are asked; a plan file answers some of them.
+_FIELD_STEPS = (Step.TITLE, Step.PLAN_NUMBER, Step.PERIOD, Step.SUMMARY, Step.TARGETS)
+
+
+def following(draft: CampaignDraft, step: Step) -> Step:
+    """The question after `step`'s, passing over those the plan file answered (none on the
+    manual path)."""
+    answered = set(draft.plan["answered"]) if draft.plan else set()
+    rest = _FIELD_STEPS[_FIELD_STEPS.index(step) + 1 :]
+    return next((s for s in rest if s not in answered), Step.AUDIENCE)
 
 
 def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -120,7 +152,13 @@ def skip_row() -> list[tuple[str, str]]:
 
 
 def _refusal_keyboard(step: str) -> InlineKeyboardMarkup | None:
-    """A refused answer to a skippable question shows «Bỏ qua» again."""
+    """A refused answer to a skippable question shows «Bỏ qua» again; to the deadline of a
+    round read from the plan, «Bỏ đợt này» (handlers/campaign_launch/plan.py); to a round's
+    reminders, «Giữ mặc định» (rounds.py)."""
+    if step == Step.PLAN_ROUND:
+        return keyboard([(label("plan_round_skip"), "pd:plan:drop")])
+    if step == Step.ROUND_OFFSETS:
+        return keyboard([(label("offsets_default"), OFFSETS_DEFAULT)])
     return keyboard(skip_row()) if step in SKIPPABLE else None
 
 

@@ -17,7 +17,15 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from handlers import unit_picker
-from handlers.campaign_launch.draft import LAUNCH_FLOW, CampaignDraft, Step, keyboard, skip_row
+from handlers.campaign_launch.draft import (
+    LAUNCH_FLOW,
+    CampaignDraft,
+    Step,
+    following,
+    keyboard,
+    skip_row,
+)
+from handlers.campaign_launch.plan_fill import settle_rounds
 from handlers.common import BotContext, current_actor, incoming, pressed, say
 from handlers.inputs import check_length, parse_period, parse_targets
 from messages import label, render, render_text
@@ -34,7 +42,7 @@ async def ask_title(update: Update, context: BotContext, draft: CampaignDraft) -
 
 async def on_title(update: Update, context: BotContext, draft: CampaignDraft) -> str:
     draft.title = check_length(incoming(update).text or "", 3, 200)
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.PLAN_NUMBER)
+    return await LAUNCH_FLOW.advance(update, context, draft, following(draft, Step.TITLE))
 
 
 @LAUNCH_FLOW.question(Step.PLAN_NUMBER)
@@ -45,7 +53,7 @@ async def ask_plan_number(update: Update, context: BotContext, draft: CampaignDr
 async def on_plan_number(update: Update, context: BotContext, draft: CampaignDraft) -> str:
     if pressed(update) != "pd:skip":
         draft.plan_number = check_length(incoming(update).text or "", 1, 60)
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.PERIOD)
+    return await LAUNCH_FLOW.advance(update, context, draft, following(draft, Step.PLAN_NUMBER))
 
 
 @LAUNCH_FLOW.question(Step.PERIOD)
@@ -57,7 +65,7 @@ async def on_period(update: Update, context: BotContext, draft: CampaignDraft) -
     if pressed(update) != "pd:skip":
         start_day, end_day = parse_period(incoming(update).text or "")
         draft.period_from, draft.period_to = start_day.isoformat(), end_day.isoformat()
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.SUMMARY)
+    return await LAUNCH_FLOW.advance(update, context, draft, following(draft, Step.PERIOD))
 
 
 @LAUNCH_FLOW.question(Step.SUMMARY)
@@ -68,7 +76,7 @@ async def ask_summary(update: Update, context: BotContext, draft: CampaignDraft)
 async def on_summary(update: Update, context: BotContext, draft: CampaignDraft) -> str:
     if pressed(update) != "pd:skip":
         draft.summary = check_length(incoming(update).text or "", 1, 1500)
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.TARGETS)
+    return await LAUNCH_FLOW.advance(update, context, draft, following(draft, Step.SUMMARY))
 
 
 @LAUNCH_FLOW.question(Step.TARGETS)
@@ -79,7 +87,7 @@ async def ask_targets(update: Update, context: BotContext, draft: CampaignDraft)
 async def on_targets(update: Update, context: BotContext, draft: CampaignDraft) -> str:
     if pressed(update) != "pd:skip":
         draft.targets = [asdict(t) for t in parse_targets(incoming(update).text or "")]
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.AUDIENCE)
+    return await LAUNCH_FLOW.advance(update, context, draft, following(draft, Step.TARGETS))
 
 
 # ---- who receives it ----------------------------------------------------------------------
@@ -186,13 +194,17 @@ async def on_roles_done(update: Update, context: BotContext, draft: CampaignDraf
 # ---- the plan document --------------------------------------------------------------------
 
 
+KEEP_DOCUMENT = "pd:doc:keep"
+
+
 @LAUNCH_FLOW.question(Step.DOCUMENT)
 async def ask_document(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_document", keyboard(skip_row()))
+    await expect_document(update, context, draft)
 
 
 async def on_document(update: Update, context: BotContext, draft: CampaignDraft) -> str:
-    if pressed(update) != "pd:skip":
+    """A plan document (replacing the plan file read at step 1, if any), or none."""
+    if pressed(update) not in ("pd:skip", KEEP_DOCUMENT):
         document = incoming(update).document
         if document is None:
             return await expect_document(update, context, draft)
@@ -203,19 +215,31 @@ async def on_document(update: Update, context: BotContext, draft: CampaignDraft)
         draft.document_name = document.file_name or "ke_hoach"
         draft.document_path = await _keep_copy(context, document.file_id, document.file_unique_id,
                                                draft.document_name)  # fmt: skip
-    return await LAUNCH_FLOW.advance(update, context, draft, Step.ROUND_NAME)
+    next_step = settle_rounds(draft, context.clock.now())
+    return await LAUNCH_FLOW.advance(update, context, draft, next_step)
 
 
 async def expect_document(update: Update, context: BotContext, draft: CampaignDraft) -> str:
-    await say(update, "launch_expect_document", keyboard(skip_row()))
+    """The document step's question: with the plan file read at step 1 already attached, it
+    is shown as done, to keep or to replace by sending another file."""
+    if draft.plan is not None and draft.document_file_id:
+        buttons = keyboard([(label("document_keep"), KEEP_DOCUMENT)])
+        await say(update, "launch_document_attached", buttons, name=draft.document_name)
+    else:
+        await say(update, "launch_ask_document", keyboard(skip_row()))
     return Step.DOCUMENT
+
+
+def copy_path(context: BotContext, unique_id: str, name: str) -> Path:
+    """Where the copy of a plan document is kept (FILES_DIR/plans)."""
+    safe = re.sub(r"[^\w.\-]+", "_", name)[-120:]
+    return Path(context.config.files_dir) / "plans" / f"{unique_id}_{safe}"
 
 
 async def _keep_copy(context: BotContext, file_id: str, unique_id: str, name: str) -> str | None:
     """A copy under FILES_DIR, so the plan outlives Telegram's file; a failure is not fatal
     (the file id still works for sending)."""
-    safe = re.sub(r"[^\w.\-]+", "_", name)[-120:]
-    target = Path(context.config.files_dir) / "plans" / f"{unique_id}_{safe}"
+    target = copy_path(context, unique_id, name)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         telegram_file = await context.bot.get_file(file_id)

@@ -26,7 +26,7 @@ from handlers.campaign_launch.draft import (
     keyboard,
 )
 from handlers.campaign_message import campaign_payload
-from handlers.common import BotContext, current_actor, pressed, say, wake_sender
+from handlers.common import BotContext, current_actor, pressed, reschedule, say, wake_sender
 from handlers.flows import END
 from messages import label, render, render_text
 from storage.campaigns import answers_rounds, launch_campaign, resolve_audience
@@ -68,7 +68,7 @@ async def show_preview(update: Update, context: BotContext, draft: CampaignDraft
     await context.bot.send_message(
         chat_of(update),
         render("launch_preview_count", audience=audience, units=len(audience.unit_ids),
-               answering=answering if kinds else None),
+               answering=answering if kinds else None, rounds=spec.rounds),
         reply_markup=keyboard(buttons),
     )  # fmt: skip
 
@@ -110,6 +110,7 @@ async def on_launch(update: Update, context: BotContext) -> object:
     # the update (the conversation must end whatever happens to these requests).
     state = LAUNCH_FLOW.ended(update, context)
     wake_sender(context)
+    await reschedule(context)  # the new rounds' reminders, at once (a failure only logs)
     log.info("campaign %s launched by %s to %s people", campaign_id, actor.telegram_id,
              len(audience.registered))  # fmt: skip
     if isinstance(query.message, Message):

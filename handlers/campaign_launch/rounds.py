@@ -1,9 +1,14 @@
-"""/phatdong, the reporting rounds: for each, a name, per unit or per person, a deadline and
-a form (built in, or the office's own YAML/JSON file); then another round, or the preview."""
+"""/phatdong, the reporting rounds: for each, a name, per unit or per person, a deadline, a
+form (built in, or the office's own YAML/JSON file) and its reminders (the default
+REMINDER_OFFSETS, or its own typed in the same grammar); then another round, or the preview.
+
+A round is added to the draft when its form is chosen; the reminders step then speaks of the
+last round of the draft, so the draft needs no field for it."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -11,9 +16,16 @@ from telegram.error import TelegramError
 from formats.forms import MAX_FILE_BYTES as MAX_FORM_FILE_BYTES
 from formats.forms import FormFileError, FormIssue, parse_form_file
 from formats.work import in_worker
-from handlers.campaign_launch.draft import LAUNCH_FLOW, CampaignDraft, Step, chat_of, keyboard
+from handlers.campaign_launch.draft import (
+    LAUNCH_FLOW,
+    OFFSETS_DEFAULT,
+    CampaignDraft,
+    Step,
+    chat_of,
+    keyboard,
+)
 from handlers.common import BotContext, incoming, pressed, say
-from handlers.inputs import check_length, parse_deadline
+from handlers.inputs import check_length, parse_deadline, parse_round_offsets
 from messages import label, render, sample_file
 from storage.campaigns import FORMS
 
@@ -127,9 +139,38 @@ async def _add_round(
 ) -> str:
     draft.rounds.append(
         {"name": draft.round_name, "kind": draft.round_kind,
-         "deadline": draft.round_deadline, "form": form, "form_json": form_json}
+         "deadline": draft.round_deadline, "form": form, "form_json": form_json,
+         "offsets": None}
     )  # fmt: skip
     draft.round_name = draft.round_kind = draft.round_deadline = ""
+    return await LAUNCH_FLOW.advance(update, context, draft, Step.ROUND_OFFSETS)
+
+
+@LAUNCH_FLOW.question(Step.ROUND_OFFSETS)
+async def ask_round_offsets(update: Update, context: BotContext, draft: CampaignDraft) -> None:
+    """The reminders of the round just added: the default, kept with a button, or its own."""
+    if not draft.rounds:
+        raise ValueError("the reminders step without a round")
+    item = draft.rounds[-1]
+    await say(update, "launch_ask_round_offsets",
+              keyboard([(label("offsets_default"), OFFSETS_DEFAULT)]), name=item["name"],
+              deadline=datetime.fromisoformat(item["deadline"]),
+              default=context.config.reminder_offsets)  # fmt: skip
+
+
+async def on_round_offsets(update: Update, context: BotContext, draft: CampaignDraft) -> str:
+    """«✅ Giữ mặc định», or the round's own offsets typed; the default typed out is the
+    default (shown as such, and following REMINDER_OFFSETS if it changes)."""
+    item = draft.rounds[-1]
+    if pressed(update) == OFFSETS_DEFAULT:
+        item["offsets"] = None
+    else:
+        deadline = datetime.fromisoformat(item["deadline"])
+        offsets = parse_round_offsets(
+            incoming(update).text or "", deadline, context.config.timezone, context.clock.now()
+        )
+        own = offsets != context.config.reminder_offsets
+        item["offsets"] = [int(o.total_seconds()) for o in offsets] if own else None
     return await LAUNCH_FLOW.advance(update, context, draft, Step.ROUND_MORE)
 
 
