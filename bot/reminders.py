@@ -30,6 +30,7 @@ anyway, listing the units still missing (the office part of the overdue escalati
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -43,7 +44,14 @@ from storage.absences import days_off_by_unit
 from storage.db import Database
 from storage.models import Person
 from storage.ordering import UnitOrder
-from storage.outgoing import Button, OutgoingMessage, keyboard
+from storage.outgoing import (
+    PIECE_SEPARATOR,
+    Button,
+    Composed,
+    Keyboard,
+    OutgoingMessage,
+    keyboard,
+)
 from storage.reports import RoundInfo
 from storage.round_progress import Expected, State, expected_reports, owed_people
 from storage.schedule import (
@@ -293,9 +301,14 @@ def owed_item(
     )  # fmt: skip
 
 
+def _length(text: str) -> int:
+    """In UTF-16 code units, as Telegram counts; the HTML's length bounds the parsed text's
+    (tags and entities only get shorter)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _fits(text: str) -> bool:
-    # The HTML's length bounds the parsed text's (tags and entities only get shorter).
-    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
+    return _length(text) <= MAX_MESSAGE_LENGTH
 
 
 def _most_that_fit(total: int, text_for: Callable[[int], str]) -> str:
@@ -311,55 +324,67 @@ def _most_that_fit(total: int, text_for: Callable[[int], str]) -> str:
 
 
 class ReminderTexts:
-    """Reminders put together from parts rendered once: each round's paragraph (per unit for
-    a per-unit round, and whether it was sent back), its button, the header and footer. Every
-    person owes a different set of rounds, so a due-check that renders one whole template per
-    person spends seconds and hundreds of megabytes on 20,000 people (bench/reminders.py)."""
+    """Reminders put together from pieces rendered once (storage/outgoing.py's `Composed`):
+    the header, each round's paragraph with its button (per unit for a per-unit round, and
+    whether it was sent back), the count of rounds not listed, the footer. Every person owes
+    a different set of rounds, so a due-check that renders one whole text per person spends
+    seconds and hundreds of megabytes on 20,000 people, and stores kilobytes for each; the
+    outbox stores these pieces once per broadcast and each person's numbers of them
+    (bench/reminders.py)."""
 
     def __init__(self, manual_by: dict[str, str] | None = None) -> None:
-        self.header = render("reminder_header", manual_by=manual_by)
-        self.footer = render("reminder_footer")
-        self._items: dict[tuple[int, str | None, bool], str] = {}
-        self._buttons: dict[int, tuple[Button, ...]] = {}
-        self._more: dict[int, str] = {}
+        self.parts: list[OutgoingMessage] = []
+        self._lengths: list[int] = []  # each part's length as Telegram counts it
+        self._numbers: dict[tuple[Any, ...], int] = {}
+        self.header = self._part(
+            ("header",), lambda: render("reminder_header", manual_by=manual_by)
+        )
+        self.footer = self._part(("footer",), lambda: render("reminder_footer"))
 
-    def item(self, item: Owed) -> str:
-        key = (item.round_id, item.unit_name, item.returned)
-        found = self._items.get(key)
-        if found is None:
-            found = self._items[key] = render("reminder_item", item=item)
-        return found
+    def _part(self, key: tuple[Any, ...], text: Callable[[], str], buttons: Keyboard = ()) -> int:
+        number = self._numbers.get(key)
+        if number is None:
+            part = OutgoingMessage(text(), buttons)
+            number = self._numbers[key] = len(self.parts)
+            self.parts.append(part)
+            self._lengths.append(_length(part.text))
+        return number
 
-    def button(self, item: Owed) -> tuple[Button, ...]:
-        """The round's row of one button, made once and shared by every message."""
-        found = self._buttons.get(item.round_id)
-        if found is None:
-            text = label("reminder_open", item=item)
-            found = (Button(text, callback_data=f"rpt:{item.round_id}"),)
-            self._buttons[item.round_id] = found
-        return found
+    def item(self, item: Owed) -> int:
+        """The round's paragraph, with its button straight into the report."""
+        return self._part(
+            ("item", item.round_id, item.unit_name, item.returned),
+            lambda: render("reminder_item", item=item),
+            ((Button(label("reminder_open", item=item), callback_data=f"rpt:{item.round_id}"),),),
+        )
 
-    def more(self, count: int) -> str:
-        found = self._more.get(count)
-        if found is None:
-            found = self._more[count] = render("reminder_more", count=count)
-        return found
+    def more(self, count: int) -> int:
+        return self._part(("more", count), lambda: render("reminder_more", count=count))
 
-    def payload(self, items: Sequence[Owed], more: int = 0) -> OutgoingMessage:
+    def composed(self, items: Sequence[Owed], more: int = 0) -> Composed:
         """A reminder listing these rounds (soonest deadline first), as many as fit, each with
         a button that opens the report (the /baocao entry for that round, resuming a draft);
         `more` rounds owed besides are counted, not listed."""
-        paragraphs = [self.item(item) for item in items]
-        shown = min(len(items), SHOWN_ROUNDS)
+        return self.of([self.item(item) for item in items], more)
+
+    def of(self, paragraphs: Sequence[int], more: int = 0) -> Composed:
+        """`composed`, of the rounds' paragraphs by their numbers (`item`)."""
+        shown = min(len(paragraphs), SHOWN_ROUNDS)
         while True:
-            hidden = len(items) - shown + more
-            parts = [self.header, *paragraphs[:shown], *([self.more(hidden)] if hidden else [])]
-            text = "\n\n".join([*parts, self.footer])
-            if shown == 0 or _fits(text):
+            hidden = len(paragraphs) - shown + more
+            chosen = [self.header, *paragraphs[:shown], *([self.more(hidden)] if hidden else [])]
+            chosen.append(self.footer)
+            length = sum(self._lengths[i] for i in chosen) + len(PIECE_SEPARATOR) * (
+                len(chosen) - 1
+            )
+            if shown == 0 or length <= MAX_MESSAGE_LENGTH:
                 break
             shown -= 1
-        buttons = tuple(self.button(item) for item in items[:shown])
-        return OutgoingMessage(text, buttons, title="nhắc hạn")
+        return Composed(self.parts, tuple(chosen), title="nhắc hạn")
+
+    def payload(self, items: Sequence[Owed], more: int = 0) -> OutgoingMessage:
+        """The same reminder as one message of its own."""
+        return self.composed(items, more).message()
 
 
 def reminder_payload(
@@ -419,16 +444,24 @@ class RoundSchedule:
         reports = await load_reports(db, [item.id for item in open_rounds], days, today)
         book = Book(state, calendar, reports, today)
         plan = Plan()
-        triggered: dict[int, list[tuple[OpenRound, timedelta]]] = {}
+        triggered: dict[int, list[tuple[OpenRound, str]]] = {}  # person → (round, slot)
         for item in due:
             after = calendar.watermark(item)
             if now < item.deadline:
+                # By unit: its days off place the moments. One (round, slot) for all its
+                # people, not a tuple each.
+                slots: dict[int, tuple[OpenRound, str] | None] = {}
                 for person_id in book.owed(item):
-                    person = book.people[person_id]
-                    timing = calendar.timing(item, calendar.window(person.unit_id))
-                    offset = timing.due_slot(after, now)
-                    if offset is not None:
-                        triggered.setdefault(person_id, []).append((item, offset))
+                    unit_id = book.people[person_id].unit_id
+                    if unit_id not in slots:
+                        timing = calendar.timing(item, calendar.window(unit_id))
+                        offset = timing.due_slot(after, now)
+                        slots[unit_id] = (
+                            None if offset is None else (item, slot_key(offset, item.deadline))
+                        )
+                    found = slots[unit_id]
+                    if found is not None:
+                        triggered.setdefault(person_id, []).append(found)
             else:
                 plan.extend(self._overdue(book, item, after, now))
         plan.extend(self._reminders(book, open_rounds, triggered, now))
@@ -438,7 +471,7 @@ class RoundSchedule:
 
     def _reminders(
         self, book: Book, open_rounds: Sequence[OpenRound],
-        triggered: dict[int, list[tuple[OpenRound, timedelta]]], now: datetime,
+        triggered: dict[int, list[tuple[OpenRound, str]]], now: datetime,
     ) -> Plan:  # fmt: skip
         """One message per person reminded, listing every open round they owe, made as the
         outbox takes them (Plan.streams)."""
@@ -449,58 +482,56 @@ class RoundSchedule:
 
     def _messages(
         self, book: Book, open_rounds: Sequence[OpenRound],
-        triggered: dict[int, list[tuple[OpenRound, timedelta]]], now: datetime,
+        triggered: dict[int, list[tuple[OpenRound, str]]], now: datetime,
     ) -> Iterator[Delivery]:  # fmt: skip
-        owes: dict[int, list[OpenRound]] = {person_id: [] for person_id in triggered}
-        for item in open_rounds:  # soonest deadline first
+        reminded = book.reports.reminded_today
+        # The rounds each person owes, soonest deadline first: the first SHOWN_ROUNDS, and
+        # how many more (they are counted, not listed).
+        owes: dict[int, list[OpenRound]] = {p: [] for p in triggered if p not in reminded}
+        more: Counter[int] = Counter()
+        for item in open_rounds:
             for person_id in book.owed(item).intersection(owes):
-                owes[person_id].append(item)
+                rounds = owes[person_id]
+                if len(rounds) < SHOWN_ROUNDS:
+                    rounds.append(item)
+                else:
+                    more[person_id] += 1
         slot = day_slot(book.today)
         texts = ReminderTexts()
-        items: dict[tuple[int, str | None, bool], Owed] = {}
-        payloads: dict[tuple[Any, ...], OutgoingMessage] = {}  # equal messages: one object
+        paragraphs: dict[tuple[int, str | None, bool], int] = {}  # → its piece in `texts`
         sent_back = {
             item.id: ids for item in open_rounds if (ids := book.reports_of(item).returned)
         }
-        for person_id in sorted(owes):
+        for person_id in sorted(triggered):
             person = book.people[person_id]
             if person.telegram_id is None:
                 continue
             subject = f"person:{person_id}"
             marks = [Mark("reminder_day", 0, subject, slot)]
             marks += [
-                Mark("reminder", r.id, subject, slot_key(offset, r.deadline))
-                for r, offset in triggered[person_id]
+                Mark("reminder", r.id, subject, offset_slot)
+                for r, offset_slot in triggered[person_id]
             ]
-            if person_id in book.reports.reminded_today:
+            if person_id in reminded:
                 # Already reminded today: the day's mark is taken (marks are never removed),
                 # so this records the offsets as covered and sends nothing; no text needed.
                 yield Delivery(person_id, person.telegram_id, _COVERED, tuple(marks))
                 continue
-            rounds = owes[person_id]
-            keys = tuple(
-                (
-                    item.id,
-                    person.unit_name,
-                    item.id in sent_back and person.unit_id in sent_back[item.id],
-                )
-                if item.kind == "unit"
-                else (item.id, None, item.id in sent_back and person_id in sent_back[item.id])
-                for item in rounds[:SHOWN_ROUNDS]
-            )
-            more = len(rounds) - len(keys)
-            payload = payloads.get((keys, more))
-            if payload is None:
-                if len(payloads) >= 256:  # people of a unit, listed together, share most
-                    payloads.clear()
-                shown = []
-                for item, key in zip(rounds, keys, strict=False):
-                    found = items.get(key)
-                    if found is None:
-                        found = items[key] = self._owed(book, item, person, now)
-                    shown.append(found)
-                payload = payloads[(keys, more)] = texts.payload(shown, more)
-            yield Delivery(person_id, person.telegram_id, payload, tuple(marks))
+            numbers = []
+            key: tuple[int, str | None, bool]
+            for item in owes[person_id]:
+                if item.kind == "unit":
+                    returned = item.id in sent_back and person.unit_id in sent_back[item.id]
+                    key = (item.id, person.unit_name, returned)
+                else:
+                    key = (item.id, None, item.id in sent_back and person_id in sent_back[item.id])
+                number = paragraphs.get(key)
+                if number is None:
+                    owed = self._owed(book, item, person, now)
+                    number = paragraphs[key] = texts.item(owed)
+                numbers.append(number)
+            message = texts.of(numbers, more[person_id])
+            yield Delivery(person_id, person.telegram_id, message, tuple(marks))
 
     def _owed(self, book: Book, item: OpenRound, person: Person, now: datetime) -> Owed:
         campaign = book.state.campaigns[item.campaign_id]

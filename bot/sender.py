@@ -39,6 +39,7 @@ from storage.outbox import (
     OpenBroadcast,
     OutboxItem,
     broadcast_counts,
+    broadcast_pieces,
     claim_next,
     failures_by_unit,
     finish_broadcast,
@@ -51,7 +52,7 @@ from storage.outbox import (
     retry_later,
     set_progress_message,
 )
-from storage.outgoing import OutgoingMessage, UndecodableMessage
+from storage.outgoing import Composed, OutgoingMessage, Pieces, UndecodableMessage
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ class OutboxSender:
         self._progress: dict[int, _Progress] = {}
         self._finishing: set[int] = set()
         self._last_check = float("-inf")
+        # The last broadcast's pieces (its composed rows are claimed one after another).
+        self._pieces: tuple[int, Pieces] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -353,7 +356,7 @@ class OutboxSender:
 
     async def _send_row(self, item: OutboxItem) -> None:
         try:
-            message = await self._send_payload(item.chat_id, item.payload)
+            message = await self._send_payload(item)
         except RetryAfter as exc:
             self._pause(exc.retry_after)
             await release(self.db, item.id, _wall_now())
@@ -373,14 +376,24 @@ class OutboxSender:
         else:
             await mark_sent(self.db, item.id, message.message_id, _wall_now())
 
-    async def _send_payload(self, chat_id: int, payload: str) -> Message:
+    async def _send_payload(self, item: OutboxItem) -> Message:
         """The row's message, decoded here and only here (an undecodable one fails the row:
-        BadRequest is permanent), sent the way every preview is sent."""
+        BadRequest is permanent), sent the way every preview is sent. A composed row is put
+        together from its broadcast's pieces (storage/outgoing.py)."""
         try:
-            message = OutgoingMessage.decode(payload)
+            indexes = Composed.read(item.payload)
+            if indexes is None:
+                message = OutgoingMessage.decode(item.payload)
+            else:
+                message = (await self._pieces_of(item.broadcast_id)).message(indexes)
         except UndecodableMessage as exc:
             raise BadRequest(f"undecodable outbox message: {exc}") from exc
-        return await send_outgoing(self._bot, chat_id, message, **self._limit_args())
+        return await send_outgoing(self._bot, item.chat_id, message, **self._limit_args())
+
+    async def _pieces_of(self, broadcast_id: int) -> Pieces:
+        if self._pieces is None or self._pieces[0] != broadcast_id:
+            self._pieces = (broadcast_id, await broadcast_pieces(self.db, broadcast_id))
+        return self._pieces[1]
 
     async def _retry_or_fail(self, item: OutboxItem, error: str) -> None:
         attempts = item.attempts + 1

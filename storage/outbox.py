@@ -20,7 +20,7 @@ from typing import Any
 from storage.db import Database
 from storage.drafts import FlowEnd, consume_draft
 from storage.ordering import UnitOrder, read_unit_order
-from storage.outgoing import OutgoingMessage, UndecodableMessage
+from storage.outgoing import OutgoingMessage, Pieces, UndecodableMessage
 
 BROADCAST_KINDS = ("campaign", "announcement", "reminder")
 
@@ -89,18 +89,20 @@ def enqueue_broadcast(
     *,
     kind: str,
     campaign_id: int | None,
-    message: OutgoingMessage,
+    message: OutgoingMessage | Pieces,
     created_by: int | None,
     progress_chat_id: int | None,
     progress_message_id: int | None,
     recipients: Sequence[tuple[int, int]],
     now: datetime,
     row_messages: Mapping[int, OutgoingMessage] | None = None,
+    row_payloads: Mapping[int, str] | None = None,
 ) -> int:
     """Insert a broadcast and one pending row per (person_id, chat_id), inside the caller's
     transaction (so a campaign and its broadcast commit together). Returns the broadcast id.
     `row_messages` (by person id) gives a recipient a message of their own instead of the
-    broadcast's."""
+    broadcast's; `row_payloads` one already encoded (a `Composed` row, when `message` is the
+    `Pieces` it is made of)."""
     if kind not in BROADCAST_KINDS:
         raise ValueError(f"unknown broadcast kind {kind!r}")
     cursor = conn.execute(
@@ -120,6 +122,7 @@ def enqueue_broadcast(
     assert broadcast_id is not None
     stamp = _stamp(now)
     own = {person: own.encode() for person, own in (row_messages or {}).items()}
+    own.update(row_payloads or {})
     conn.executemany(
         "INSERT INTO outbox (broadcast_id, person_id, chat_id, payload, updated_at)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -314,6 +317,15 @@ async def open_broadcasts(db: Database) -> list[OpenBroadcast]:
         )
         for row in rows
     ]
+
+
+async def broadcast_pieces(db: Database, broadcast_id: int) -> Pieces:
+    """The pieces a broadcast's composed rows are made of (`UndecodableMessage` when it has
+    none)."""
+    payload = await db.fetchval("SELECT payload FROM broadcasts WHERE id = ?", (broadcast_id,))
+    if payload is None:
+        raise UndecodableMessage(f"broadcast {broadcast_id} does not exist")
+    return Pieces.decode(str(payload))
 
 
 def _title(payload: str) -> str:

@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import chain, islice
+from typing import NamedTuple, cast
 
 from storage.absences import DayOff, read_days_off
 from storage.db import Database
-from storage.models import Person
+from storage.models import Person, Role
 from storage.outbox import enqueue_broadcast
-from storage.outgoing import OutgoingMessage
-from storage.people import person_from_row
+from storage.outgoing import Composed, OutgoingMessage, Pieces
 
 
-@dataclass(frozen=True)
-class Mark:
-    """One record of `sent_once`: (kind, ref, subject, slot) is taken once, ever."""
+class Mark(NamedTuple):
+    """One record of `sent_once`: (kind, ref, subject, slot) is taken once, ever. (A tuple:
+    a busy due-check makes a hundred thousand.)"""
 
     kind: str
     ref: int
@@ -47,7 +47,7 @@ class Delivery:
 
     person_id: int
     chat_id: int
-    message: OutgoingMessage
+    message: OutgoingMessage | Composed  # Composed: stored as its pieces' numbers
     marks: tuple[Mark, ...]
 
 
@@ -96,7 +96,7 @@ MarkKey = tuple[str, int, str, str]
 
 
 def _key(mark: Mark) -> MarkKey:
-    return (mark.kind, mark.ref, mark.subject, mark.slot)
+    return mark[:4]
 
 
 def _taken(conn: sqlite3.Connection, keys: Iterable[MarkKey]) -> set[MarkKey]:
@@ -145,18 +145,21 @@ def commit_plan(conn: sqlite3.Connection, plan: Plan, now: datetime) -> int:
         layers[level].append(delivery)
     broadcast_of: dict[int, int] = {}  # id(delivery) → its broadcast
     for layer in layers:
-        broadcast_id = _enqueue(conn, layer, now)
-        broadcast_of.update((id(delivery), broadcast_id) for delivery in layer)
+        # Composed messages go in a broadcast of their own pieces, the others in another.
+        groups: dict[int, list[Delivery]] = {}
+        for delivery in layer:
+            message = delivery.message
+            key = id(message.parts) if isinstance(message, Composed) else 0
+            groups.setdefault(key, []).append(delivery)
+        for key, group in groups.items():
+            broadcast_id = (
+                _enqueue_composed(conn, group, now) if key else _enqueue(conn, group, now)
+            )
+            broadcast_of.update((id(delivery), broadcast_id) for delivery in group)
     stamp = now.isoformat()
-    conn.executemany(
-        _RECORD,
-        [
-            (m.kind, m.ref, m.subject, m.slot, m.data, stamp, broadcast_of.get(id(d)))
-            for d in plan.deliveries
-            for m in d.marks
-        ]
-        + [(m.kind, m.ref, m.subject, m.slot, m.data, stamp, None) for m in plan.marks],
-    )
+    rows = [(*m, stamp, broadcast_of.get(id(d))) for d in plan.deliveries for m in d.marks]
+    rows += [(*m, stamp, None) for m in plan.marks]
+    conn.executemany(_RECORD, rows)
     if plan.finish is not None:
         plan.finish(conn)
     return len(queued)
@@ -166,13 +169,38 @@ def _enqueue(conn: sqlite3.Connection, deliveries: Sequence[Delivery], now: date
     """One broadcast: the message most of them share, and their own for the others. Sources
     give equal messages one object, so messages are told apart by identity (comparing
     thousands of texts would cost more than it saves)."""
-    common, _ = Counter(id(d.message) for d in deliveries).most_common(1)[0]
-    shared = next(d.message for d in deliveries if id(d.message) == common)
-    own = {d.person_id: d.message for d in deliveries if id(d.message) != common}
+    messages = [(d, d.message) for d in deliveries if isinstance(d.message, OutgoingMessage)]
+    assert len(messages) == len(deliveries), "composed messages go to _enqueue_composed"
+    common, _ = Counter(id(message) for _, message in messages).most_common(1)[0]
+    shared = next(message for _, message in messages if id(message) == common)
+    own = {d.person_id: message for d, message in messages if id(message) != common}
     return enqueue_broadcast(
         conn, kind="reminder", campaign_id=None, message=shared, created_by=None,
         progress_chat_id=None, progress_message_id=None,
         recipients=[(d.person_id, d.chat_id) for d in deliveries], now=now, row_messages=own,
+    )  # fmt: skip
+
+
+def _enqueue_composed(
+    conn: sqlite3.Connection, deliveries: Sequence[Delivery], now: datetime
+) -> int:
+    """One broadcast holding once the pieces these composed messages use (renumbered in the
+    order first used), and for each row only its pieces' numbers: a few bytes, where the
+    texts themselves (a reminder listing ten rounds) are kilobytes each."""
+    first = deliveries[0].message
+    assert isinstance(first, Composed)
+    numbers: dict[int, int] = {}  # the piece's number in `parts` → in this broadcast
+    rows: dict[int, str] = {}
+    for delivery in deliveries:
+        message = delivery.message
+        assert isinstance(message, Composed)
+        indexes = [numbers.setdefault(i, len(numbers)) for i in message.indexes]
+        rows[delivery.person_id] = Composed.encode_row(indexes)
+    pieces = Pieces(tuple(first.parts[i] for i in numbers), first.title)
+    return enqueue_broadcast(
+        conn, kind="reminder", campaign_id=None, message=pieces, created_by=None,
+        progress_chat_id=None, progress_message_id=None,
+        recipients=[(d.person_id, d.chat_id) for d in deliveries], now=now, row_payloads=rows,
     )  # fmt: skip
 
 
@@ -422,12 +450,29 @@ class Reports:
     reminded_today: set[int]  # people who got a reminder message on `today`
 
 
+def _read_people(conn: sqlite3.Connection) -> tuple[Person, ...]:
+    """Everyone active, as storage.people reads a person, each unit's code and name and each
+    role one string shared by its people (20,000 people, a few hundred units)."""
+    shared: dict[str, str] = {}
+    people = []
+    for pid, full_name, phone, role, unit_id, code, name, telegram_id, active in conn.execute(
+        _PEOPLE
+    ):
+        person = Person(
+            pid, full_name, phone, cast(Role, shared.setdefault(role, role)), unit_id,
+            shared.setdefault(code, code), shared.setdefault(name, name), telegram_id,
+            bool(active),
+        )  # fmt: skip
+        people.append(person)
+    return tuple(people)
+
+
 def read_reports(
     conn: sqlite3.Connection, round_ids: Sequence[int], days: Iterable[date], today: date
 ) -> Reports:
     from storage.absences import absent_on
 
-    people = tuple(person_from_row(row) for row in conn.execute(_PEOPLE))
+    people = _read_people(conn)
     rounds: dict[int, RoundReports] = {}
     for round_id in round_ids:
         rounds[round_id] = RoundReports(
