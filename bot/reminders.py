@@ -374,9 +374,8 @@ class ReminderTexts:
             hidden = len(paragraphs) - shown + more
             chosen = [self.header, *paragraphs[:shown], *([self.more(hidden)] if hidden else [])]
             chosen.append(self.footer)
-            length = sum(self._lengths[i] for i in chosen) + len(PIECE_SEPARATOR) * (
-                len(chosen) - 1
-            )
+            length = sum(map(self._lengths.__getitem__, chosen))
+            length += len(PIECE_SEPARATOR) * (len(chosen) - 1)
             if shown == 0 or length <= MAX_MESSAGE_LENGTH:
                 break
             shown -= 1
@@ -485,53 +484,65 @@ class RoundSchedule:
         triggered: dict[int, list[tuple[OpenRound, str]]], now: datetime,
     ) -> Iterator[Delivery]:  # fmt: skip
         reminded = book.reports.reminded_today
-        # The rounds each person owes, soonest deadline first: the first SHOWN_ROUNDS, and
-        # how many more (they are counted, not listed).
-        owes: dict[int, list[OpenRound]] = {p: [] for p in triggered if p not in reminded}
+        texts = ReminderTexts()
+        # What each person is reminded of: the paragraphs (as pieces of `texts`) of the first
+        # SHOWN_ROUNDS rounds they owe, soonest deadline first, and how many more they owe
+        # (counted, not listed). A round's paragraph is the same for everyone owing it but
+        # for a per-unit round's unit and a report sent back: worked out once for each.
+        owes: dict[int, list[int]] = {p: [] for p in triggered if p not in reminded}
         more: Counter[int] = Counter()
         for item in open_rounds:
-            for person_id in book.owed(item).intersection(owes):
-                rounds = owes[person_id]
-                if len(rounds) < SHOWN_ROUNDS:
-                    rounds.append(item)
-                else:
+            owing = book.owed(item).intersection(owes)
+            if not owing:
+                continue
+            # A per-person round none of whose reports was sent back reads the same for
+            # everyone; otherwise each unit (per-unit round) and a sent-back one differ.
+            same = item.kind == "person" and not book.reports_of(item).returned
+            paragraphs: dict[tuple[str | None, bool], int] = {}
+            number = -1
+            for person_id in owing:
+                numbers = owes[person_id]
+                if len(numbers) == SHOWN_ROUNDS:
                     more[person_id] += 1
+                    continue
+                if number < 0 or not same:
+                    person = book.people[person_id]
+                    number = self._paragraph(texts, paragraphs, book, item, person, now)
+                numbers.append(number)
         slot = day_slot(book.today)
-        texts = ReminderTexts()
-        paragraphs: dict[tuple[int, str | None, bool], int] = {}  # → its piece in `texts`
-        sent_back = {
-            item.id: ids for item in open_rounds if (ids := book.reports_of(item).returned)
-        }
         for person_id in sorted(triggered):
             person = book.people[person_id]
             if person.telegram_id is None:
                 continue
             subject = f"person:{person_id}"
-            marks = [Mark("reminder_day", 0, subject, slot)]
-            marks += [
-                Mark("reminder", r.id, subject, offset_slot)
-                for r, offset_slot in triggered[person_id]
-            ]
+            marks = (
+                Mark("reminder_day", 0, subject, slot),
+                *(Mark("reminder", r.id, subject, at) for r, at in triggered[person_id]),
+            )
             if person_id in reminded:
                 # Already reminded today: the day's mark is taken (marks are never removed),
                 # so this records the offsets as covered and sends nothing; no text needed.
-                yield Delivery(person_id, person.telegram_id, _COVERED, tuple(marks))
+                yield Delivery(person_id, person.telegram_id, _COVERED, marks)
                 continue
-            numbers = []
-            key: tuple[int, str | None, bool]
-            for item in owes[person_id]:
-                if item.kind == "unit":
-                    returned = item.id in sent_back and person.unit_id in sent_back[item.id]
-                    key = (item.id, person.unit_name, returned)
-                else:
-                    key = (item.id, None, item.id in sent_back and person_id in sent_back[item.id])
-                number = paragraphs.get(key)
-                if number is None:
-                    owed = self._owed(book, item, person, now)
-                    number = paragraphs[key] = texts.item(owed)
-                numbers.append(number)
-            message = texts.of(numbers, more[person_id])
-            yield Delivery(person_id, person.telegram_id, message, tuple(marks))
+            message = texts.of(owes[person_id], more[person_id])
+            yield Delivery(person_id, person.telegram_id, message, marks)
+
+    def _paragraph(
+        self, texts: ReminderTexts, paragraphs: dict[tuple[str | None, bool], int], book: Book,
+        item: OpenRound, person: Person, now: datetime,
+    ) -> int:  # fmt: skip
+        """The round's paragraph for this person, as a piece of `texts`; `paragraphs` keeps
+        the round's ones made so far."""
+        sent_back = book.reports_of(item).returned
+        key: tuple[str | None, bool]
+        if item.kind == "unit":
+            key = (person.unit_name, person.unit_id in sent_back)
+        else:
+            key = (None, person.id in sent_back)
+        number = paragraphs.get(key)
+        if number is None:
+            number = paragraphs[key] = texts.item(self._owed(book, item, person, now))
+        return number
 
     def _owed(self, book: Book, item: OpenRound, person: Person, now: datetime) -> Owed:
         campaign = book.state.campaigns[item.campaign_id]
