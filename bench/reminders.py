@@ -208,6 +208,10 @@ async def measure(path: Path) -> None:
     after = rss_mb()
     rows = await db.fetchval("SELECT COUNT(*) FROM outbox")
     marks = await db.fetchval("SELECT COUNT(*) FROM sent_once")
+    stored = await db.fetchval(
+        "SELECT (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM outbox)"
+        " + (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM broadcasts)"
+    )
     await db.close()
     print(f"rebuild the schedule (next moment from the database): {rebuild * 1000:.0f} ms"
           f" (next: {moment:%d/%m %H:%M})")  # fmt: skip
@@ -218,6 +222,7 @@ async def measure(path: Path) -> None:
           f" {busy * 1000:.0f} ms, {busy_queued} messages queued")  # fmt: skip
     print(f"due-check at 07:30 the next morning: {next_day_time * 1000:.0f} ms,"
           f" {next_day} messages queued ({rows} outbox rows, {marks} records in all)")  # fmt: skip
+    print(f"what the outbox stores for these messages: {stored / 2**20:.1f} MB")
     catch_up_peak, busy_peak, next_day_peak = (peak - idle for peak in peaks)
     print(
         f"resident memory: idle {idle:.1f} MB; holding the schedule {holding:.1f} MB"
