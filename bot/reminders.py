@@ -837,8 +837,10 @@ def digest_payload(
 def default_sources(config: Config) -> list[Any]:
     """The scheduled messages the bot sends; another feature adds its own source to this list
     (bot/app.py), see bot/scheduler.py's DueSource."""
+    from bot.quarter_prompts import QuarterPrompts  # it builds on this module's Calendar
+
     settings = Settings.from_config(config)
-    return [RoundSchedule(settings), OfficeDigests(settings)]
+    return [RoundSchedule(settings), OfficeDigests(settings), QuarterPrompts(settings)]
 
 
 # ---- /nhacnho: a reminder now, from the office ----------------------------------------

@@ -17,9 +17,10 @@ the records in `sent_once` decide, not the jobs.
 
 Sources are pluggable: a `DueSource` says when it next has something due and what is due now
 (a `Plan`). bot/reminders.py has reminders and overdue notices (`RoundSchedule`) and the
-office's digests (`OfficeDigests`); a new kind of scheduled message (quarter-end nomination
-prompts, say) is one more class with these two methods, added to the list `build_scheduler`
-gets in bot/app.py, recording its messages with its own `Mark` kinds.
+office's digests (`OfficeDigests`), bot/quarter_prompts.py the quarter-end nomination prompts
+(`QuarterPrompts`); a new kind of scheduled message is one more class with these two
+methods, added to `default_sources` in bot/reminders.py, recording its messages with its own
+`Mark` kinds.
 """
 
 from __future__ import annotations

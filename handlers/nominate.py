@@ -78,7 +78,7 @@ from storage.nominations import (
 from storage.ordering import sort_people
 from storage.outgoing import Button, OutgoingMessage
 from storage.people import people_in_units
-from storage.quarters import Quarter, filing_quarters
+from storage.quarters import Quarter, filing_quarters, quarter_of
 from storage.reports import evidence_names
 from storage.text import fold
 from storage.unit_tree import UnitEntry, unit_name, unit_tree
@@ -397,6 +397,22 @@ async def start(update: Update, context: BotContext) -> Step | int:
                   field_name=_field_name(draft.area))  # fmt: skip
         return Step.RESUME
     return await _begin(update, context)
+
+
+@require_role("principal", "office")
+async def from_prompt(update: Update, context: BotContext) -> Step | int:
+    """«🏅 Đề nghị điển hình» under a quarter-end prompt (bot/quarter_prompts.py): /dienhinh,
+    while the prompt's quarter lasts."""
+    key = int(button_of(context).values[0])
+    current = quarter_of(context.clock.now(), context.config.timezone)
+    if key == current.key:
+        return await start(update, context)
+    if 1 <= key % 10 <= 4 and key < current.key:
+        ended = Quarter.from_key(key)
+        await say(update, "nomination_prompt_ended", quarter=ended, current=current)
+    else:  # no prompt of ours names another quarter
+        await alert(update, "button_expired")
+    return ConversationHandler.END
 
 
 async def on_resume(update: Update, context: BotContext) -> Step | int:
@@ -891,6 +907,7 @@ def conversation() -> ConversationHandler[BotContext]:
         FLOW,
         [
             CommandHandler("dienhinh", start, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(from_prompt, pattern=r"^dh:open:"),
             CallbackQueryHandler(fix_returned, pattern=r"^dh:fix:"),
             CallbackQueryHandler(on_send, pattern=rf"^{SEND}:"),
         ],

@@ -217,6 +217,7 @@ RULES: tuple[CommandRule | ButtonRule, ...] = (
     ),
     button("dh:send", OFFICE_PRINCIPAL, Token()),
     *(button(f"dh:{kind}", OFFICE_PRINCIPAL, ID) for kind in ("fix", "w", "wy")),
+    button("dh:open", OFFICE_PRINCIPAL, QUARTER),  # under a quarter-end prompt
     # /duyet (handlers/nomination_review.py): cards, publishing, a campaign's settings.
     *(button(f"dy:{kind}", OFFICE, ID) for kind in ("o", "a", "r", "b", "f", "n")),
     *(button(f"dy:{action}", OFFICE) for action in ("pub", "cfg")),

@@ -652,6 +652,14 @@ SAMPLES.update(
     }
 )  # fmt: skip
 
+# The quarter-end nomination prompts (bot/quarter_prompts.py).
+SAMPLES.update(
+    {
+        "quarter_prompt": {"quarter": QUARTER, "unit_name": "<Lan & Hoa>", "days_left": 10},
+        "nomination_prompt_ended": {"quarter": QUARTER, "current": QUARTER.next()},
+    }
+)
+
 
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_renders(name: str) -> None:
