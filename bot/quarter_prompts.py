@@ -21,10 +21,10 @@ saying what it is about, and neither holds the other back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.reminder_times import MORNING
+from bot.reminder_times import MORNING, SendingWindow
 from bot.reminders import STALE, Calendar, Settings, outbox_message
 from messages import label, render
 from storage.db import Database
@@ -50,16 +50,27 @@ class QuarterPrompts:
         self.settings = settings
 
     def _slots(
-        self, calendar: Calendar, quarter: Quarter, unit_id: int
-    ) -> Iterator[tuple[str, datetime]]:
-        """The unit's slots of the quarter: (name, when), placed in its sending window."""
+        self, calendar: Calendar, quarter: Quarter
+    ) -> Callable[[int], list[tuple[str, datetime]]]:
+        """A unit's slots of the quarter: (name, when), placed in its sending window; worked
+        out once for all the units that share a window (the same days off)."""
         timezone = self.settings.timezone
-        window = calendar.window(unit_id)
         end = quarter.ends_at(timezone)
-        for days in OFFSETS:
-            day = quarter.last_day - timedelta(days=days)
-            moment = datetime.combine(day, MORNING, tzinfo=timezone)
-            yield slot_name(quarter, days), window.place(moment, end)
+        mornings = [
+            (slot_name(quarter, days), datetime.combine(quarter.last_day - timedelta(days=days),
+                                                        MORNING, tzinfo=timezone))
+            for days in OFFSETS
+        ]  # fmt: skip
+        placed: dict[SendingWindow, list[tuple[str, datetime]]] = {}
+
+        def of(unit_id: int) -> list[tuple[str, datetime]]:
+            window = calendar.window(unit_id)
+            found = placed.get(window)
+            if found is None:
+                found = placed[window] = [(s, window.place(m, end)) for s, m in mornings]
+            return found
+
+        return of
 
     async def next_moment(
         self, db: Database, state: ScheduleState, now: datetime
@@ -69,13 +80,15 @@ class QuarterPrompts:
         slots = [slot_name(q, days) for q in quarters for days in OFFSETS]
         prompts = await load_prompt_state(db, quarters, slots, self.settings.today(now))
         calendar = Calendar(self.settings, state)
-        moments = [
-            moment
-            for quarter in quarters
-            for unit_id in prompts.waiting(quarter)
-            for slot, moment in self._slots(calendar, quarter, unit_id)
-            if (unit_id, slot) not in prompts.handled and now - moment <= STALE
-        ]
+        moments: list[datetime] = []
+        for quarter in quarters:
+            slots_of = self._slots(calendar, quarter)
+            moments.extend(
+                moment
+                for unit_id in prompts.waiting(quarter)
+                for slot, moment in slots_of(unit_id)
+                if (unit_id, slot) not in prompts.handled and now - moment <= STALE
+            )
         return min(moments, default=None)
 
     async def plan(self, db: Database, state: ScheduleState, now: datetime) -> Plan:
@@ -85,9 +98,10 @@ class QuarterPrompts:
         today = self.settings.today(now)
         prompts = await load_prompt_state(db, [quarter], slots, today)
         calendar = Calendar(self.settings, state)
+        slots_of = self._slots(calendar, quarter)
         due: dict[int, list[tuple[str, datetime]]] = {}
         for unit_id in prompts.units:
-            for slot, moment in self._slots(calendar, quarter, unit_id):
+            for slot, moment in slots_of(unit_id):
                 if moment <= now and (unit_id, slot) not in prompts.handled:
                     due.setdefault(unit_id, []).append((slot, moment))
         plan = Plan()
