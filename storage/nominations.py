@@ -24,7 +24,6 @@ from storage.people import person_from_row
 from storage.quarters import Quarter
 from storage.text import fold, name_order_key
 
-KINDS = ("individual", "collective")
 ACTIVE = ("pending", "returned", "approved")  # what counts against the quota
 OPEN = ("pending", "returned")  # not decided yet
 RECOGNITION_WINDOW = 4  # quarters looked back for an earlier recognition

@@ -217,10 +217,6 @@ async def answered_by_principal(
     return await db.read(work)
 
 
-async def find_submission(db: Database, round_id: int, subject: str) -> Submission | None:
-    return await db.read(lambda conn: _select_submission_of(conn, round_id, subject))
-
-
 async def get_submission(db: Database, submission_id: int) -> Submission | None:
     return await db.read(lambda conn: _select_submission(conn, submission_id))
 
@@ -466,14 +462,6 @@ async def return_for_additions(
     return await db.transact(work)
 
 
-async def history_count(db: Database, submission_id: int) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT COUNT(*) FROM submission_history WHERE submission_id = ?", (submission_id,)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Evidence:
     id: int
@@ -490,11 +478,6 @@ _EVIDENCE_SELECT = "SELECT id, file_id, file_name, mime_type, size, path, kind F
 
 async def evidence_by_unique_id(db: Database, file_unique_id: str) -> Evidence | None:
     row = await db.fetchone(_EVIDENCE_SELECT + " WHERE file_unique_id = ?", (file_unique_id,))
-    return None if row is None else Evidence(*row)
-
-
-async def get_evidence(db: Database, evidence_id: int) -> Evidence | None:
-    row = await db.fetchone(_EVIDENCE_SELECT + " WHERE id = ?", (evidence_id,))
     return None if row is None else Evidence(*row)
 
 
