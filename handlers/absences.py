@@ -27,7 +27,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -35,13 +34,14 @@ from handlers.common import (
     BotContext,
     alert,
     button_of,
+    button_step,
     current_actor,
     flow_conversation,
     incoming,
     require_role,
     reschedule,
     say,
-    stay,
+    typed_step,
 )
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length, parse_date, parse_period
@@ -424,38 +424,22 @@ async def cancel_day_off_flow(update: Update, context: BotContext) -> int:
 
 
 def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
-    text = filters.TEXT & ~filters.COMMAND
     return [
         flow_conversation(
             ABSENCE.name,
             [CallbackQueryHandler(ask_person, pattern=r"^vm:add$")],
             {
                 Step.PERSON: [
-                    MessageHandler(text, on_name),
                     CallbackQueryHandler(on_person, pattern=r"^vm:p:\d+$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.PERSON, "launch_expect_text")),
+                    *typed_step(Step.PERSON, on_name),
                 ],
-                Step.REASON: [
-                    CallbackQueryHandler(on_reason, pattern=r"^vm:r:[a-z]{1,12}$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_button")),
-                ],
-                Step.NOTE: [
-                    MessageHandler(text, on_note),
-                    MessageHandler(~filters.COMMAND, stay(Step.NOTE, "launch_expect_text")),
-                ],
-                Step.FROM: [
-                    MessageHandler(text, on_from),
-                    MessageHandler(~filters.COMMAND, stay(Step.FROM, "launch_expect_text")),
-                ],
-                Step.TO: [
-                    MessageHandler(text, on_to),
-                    MessageHandler(~filters.COMMAND, stay(Step.TO, "launch_expect_text")),
-                ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(save_absence, pattern=r"^vm:ok$"),
-                    CallbackQueryHandler(cancel_absence_flow, pattern=r"^vm:no$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.REASON: button_step(Step.REASON, (r"^vm:r:[a-z]{1,12}$", on_reason)),
+                Step.NOTE: typed_step(Step.NOTE, on_note),
+                Step.FROM: typed_step(Step.FROM, on_from),
+                Step.TO: typed_step(Step.TO, on_to),
+                Step.CONFIRM: button_step(
+                    Step.CONFIRM, (r"^vm:ok$", save_absence), (r"^vm:no$", cancel_absence_flow)
+                ),
             },
             cancel_absence_flow,
         ),
@@ -463,19 +447,11 @@ def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
             DAY_OFF.name,
             [CallbackQueryHandler(ask_dates, pattern=r"^dn:add$")],
             {
-                Step.DATES: [
-                    MessageHandler(text, on_dates),
-                    MessageHandler(~filters.COMMAND, stay(Step.DATES, "launch_expect_text")),
-                ],
-                Step.NAME: [
-                    MessageHandler(text, on_day_off_name),
-                    MessageHandler(~filters.COMMAND, stay(Step.NAME, "launch_expect_text")),
-                ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(save_day_off, pattern=r"^dn:ok$"),
-                    CallbackQueryHandler(cancel_day_off_flow, pattern=r"^dn:no$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.DATES: typed_step(Step.DATES, on_dates),
+                Step.NAME: typed_step(Step.NAME, on_day_off_name),
+                Step.CONFIRM: button_step(
+                    Step.CONFIRM, (r"^dn:ok$", save_day_off), (r"^dn:no$", cancel_day_off_flow)
+                ),
             },
             cancel_day_off_flow,
         ),

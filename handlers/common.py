@@ -23,6 +23,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackContext,
+    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     ExtBot,
@@ -158,6 +159,17 @@ async def answer_once(update: Update) -> None:
         await query.answer()
 
 
+async def drop_buttons(update: Update, what: str) -> None:
+    """Take the buttons off the message pressed (a preview, once its action is done), so an
+    old one is not pressed again by mistake; a failure only logs, naming `what` it was."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(None)
+        except TelegramError as exc:
+            log.warning("could not remove the buttons of %s: %s", what, exc)
+
+
 def contact_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(label("share_contact"), request_contact=True)]],
@@ -214,6 +226,7 @@ async def refuse_stranger(update: Update) -> None:
 
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 def require_role(*roles: Role) -> Callable[[H], H]:
@@ -246,9 +259,7 @@ async def busy(update: Update, context: BotContext) -> None:
     await say(update, "launch_busy")
 
 
-def stay(
-    step: object, template: str
-) -> Callable[[Update, BotContext], Coroutine[Any, Any, object]]:
+def stay(step: object, template: str) -> Callback:
     """A catch-all for a flow state: say what kind of answer is expected, keep the state."""
 
     async def handler(update: Update, context: BotContext) -> object:
@@ -258,11 +269,34 @@ def stay(
     return handler
 
 
+def typed_step(
+    step: object, handler: Callback, expect: str = "launch_expect_text"
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """A flow state answered by typing: `handler` takes the text; anything else but a command
+    is told what is expected (`expect`) and the state kept."""
+    return [
+        MessageHandler(filters.TEXT & ~filters.COMMAND, handler),
+        MessageHandler(~filters.COMMAND, stay(step, expect)),
+    ]
+
+
+def button_step(
+    step: object, *buttons: tuple[str, Callback], expect: str = "launch_expect_button"
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """A flow state answered by a button: each (pattern, handler); anything typed or sent
+    instead (not a command) is told what is expected and the state kept."""
+    handlers: list[BaseHandler[Update, BotContext, Any]] = [
+        CallbackQueryHandler(handler, pattern=pattern) for pattern, handler in buttons
+    ]
+    handlers.append(MessageHandler(~filters.COMMAND, stay(step, expect)))
+    return handlers
+
+
 def flow_conversation(
     name: str,
     entry_points: list[BaseHandler[Update, BotContext, Any]],
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
-    cancel: Callable[[Update, BotContext], Coroutine[Any, Any, object]],
+    cancel: Callback,
 ) -> ConversationHandler[BotContext]:
     """A persistent conversation with /huy from any state and a reply to other commands.
 

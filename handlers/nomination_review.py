@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -41,11 +39,12 @@ from handlers.common import (
     answer_once,
     button_of,
     current_actor,
+    drop_buttons,
     flow_conversation,
     incoming,
     require_role,
     say,
-    stay,
+    typed_step,
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
@@ -501,11 +500,7 @@ async def publish_send(update: Update, context: BotContext) -> None:
         await progress.edit_text(render("nomination_publish_gone"))
         return
     wake_sender(context)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(None)
-        except TelegramError as exc:
-            log.warning("could not remove the buttons of the published preview: %s", exc)
+    await drop_buttons(update, "the published preview")
 
 
 async def publish_cancel(update: Update, context: BotContext) -> None:
@@ -586,10 +581,7 @@ def conversation() -> ConversationHandler[BotContext]:
         REASON_FLOW,
         [CallbackQueryHandler(ask_reason, pattern=r"^dy:[rb]:")],
         {
-            Step.REASON: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
-                MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_text")),
-            ]
+            Step.REASON: typed_step(Step.REASON, on_reason),
         },
         cancel_reason,
     )

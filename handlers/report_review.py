@@ -16,8 +16,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from formats.forms import QuestionType
@@ -29,7 +27,7 @@ from handlers.common import (
     flow_conversation,
     incoming,
     say,
-    stay,
+    typed_step,
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
@@ -239,10 +237,7 @@ def conversation() -> ConversationHandler[BotContext]:
         FLOW,
         [CallbackQueryHandler(ask_reason, pattern=r"^rb:\d+$")],
         {
-            Step.REASON: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
-                MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_text")),
-            ]
+            Step.REASON: typed_step(Step.REASON, on_reason),
         },
         cancel,
     )

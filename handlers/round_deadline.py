@@ -23,12 +23,12 @@ from handlers.common import (
     BotContext,
     alert,
     button_of,
+    button_step,
     current_actor,
     flow_conversation,
     incoming,
     reschedule,
     say,
-    stay,
 )
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, parse_deadline
@@ -158,11 +158,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                     MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
                     MessageHandler(~filters.COMMAND, expect_deadline),
                 ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=r"^rdy$"),
-                    CallbackQueryHandler(cancel, pattern=r"^rdn$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.CONFIRM: button_step(Step.CONFIRM, (r"^rdy$", confirm), (r"^rdn$", cancel)),
             },
             cancel,
         )
