@@ -60,12 +60,14 @@ from storage.absences import (
 )
 from storage.access import scope_unit_ids
 from storage.models import Actor
+from storage.unit_tree import path_up
 
 SHOWN = 20  # absences or days off listed, each with its cancel button
 FOUND = 10  # people offered as buttons after a search
 STAFF_BUTTONS = 24  # a principal's staff offered as buttons at once
 MAX_ABSENCE_DAYS = 366
 MAX_DAYS_OFF = 120  # a summer break
+OFFICE = ("office",)  # who declares days off
 
 
 class Step(StrEnum):
@@ -111,13 +113,24 @@ def _today(context: BotContext) -> date:
     return context.clock.now().astimezone(context.config.timezone).date()
 
 
-async def _scope(update: Update, context: BotContext) -> tuple[Actor, set[int] | None] | None:
-    """An office or a principal, and the units they may mark absences in."""
+async def _scope(
+    update: Update, context: BotContext, roles: tuple[str, ...] = ("office", "principal")
+) -> tuple[Actor, set[int] | None] | None:
+    """The presser if of `roles` (absences: an office or a principal; days off: an office),
+    and the units they act on; otherwise an alert and None."""
     actor = await current_actor(update, context)
-    if actor is None or actor.role not in ("office", "principal"):
+    if actor is None or actor.role not in roles:
         await alert(update, "not_allowed_short")
         return None
     return actor, await scope_unit_ids(context.db, actor)
+
+
+async def _person_in(
+    context: BotContext, scope: set[int] | None, person_id: int
+) -> tuple[int, str, str] | None:
+    """(id, full name, unit name) of an active person in the scope, or None."""
+    people = await people_matching(context.db, scope, "")
+    return next((p for p in people if p[0] == person_id), None)
 
 
 # ---- /vangmat -------------------------------------------------------------------------
@@ -189,12 +202,11 @@ async def on_person(update: Update, context: BotContext) -> Step | int:
     if found is None:
         return ConversationHandler.END
     _, scope = found
-    person_id = button_of(context).id
-    people = [p for p in await people_matching(context.db, scope, "") if p[0] == person_id]
-    if not people:
+    person = await _person_in(context, scope, button_of(context).id)
+    if person is None:
         await say(update, "not_allowed_short")
         return Step.PERSON
-    _, full_name, unit_name = people[0]
+    person_id, full_name, unit_name = person
     await ABSENCE.save(update, context, AbsenceDraft(person_id, full_name, unit_name))
     rows = [[(label("absence_reason", reason=r), f"vm:r:{r}")] for r in REASONS]
     await say(update, "absence_ask_reason", _rows(*rows), name=full_name, unit=unit_name)
@@ -277,8 +289,7 @@ async def save_absence(update: Update, context: BotContext) -> int:
     if found is None or not draft.person_id or not draft.date_to:
         return ConversationHandler.END
     actor, scope = found
-    allowed = [p for p in await people_matching(context.db, scope, "") if p[0] == draft.person_id]
-    if not allowed:
+    if await _person_in(context, scope, draft.person_id) is None:
         await say(update, "not_allowed_short")
         return ConversationHandler.END
     start, end = date.fromisoformat(draft.date_from), date.fromisoformat(draft.date_to)
@@ -299,14 +310,6 @@ async def cancel_absence_flow(update: Update, context: BotContext) -> int:
 # ---- /ngaynghi ------------------------------------------------------------------------
 
 
-async def _office(update: Update, context: BotContext) -> tuple[Actor, set[int] | None] | None:
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await alert(update, "not_allowed_short")
-        return None
-    return actor, await scope_unit_ids(context.db, actor)
-
-
 def _declares_for(actor: Actor) -> int | None:
     """The unit an office's days off are for (None: everyone, for an admin)."""
     if actor.is_admin or actor.person is None:
@@ -316,14 +319,14 @@ def _declares_for(actor: Actor) -> int | None:
 
 @require_role("office")
 async def list_days_off(update: Update, context: BotContext) -> None:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     if found is None:
         return
     actor, scope = found
     unit_id = _declares_for(actor)
     applying = await days_off_for(context.db, None, _today(context))
     if unit_id is not None:
-        above = await _ancestors(context, unit_id)
+        above = await path_up(context.db, unit_id)
         applying = [d for d in applying if d.unit_id is None or d.unit_id in above
                     or (scope is not None and d.unit_id in scope)]  # fmt: skip
     mine = [d for d in applying if scope is None or (d.unit_id is not None and d.unit_id in scope)]
@@ -332,18 +335,8 @@ async def list_days_off(update: Update, context: BotContext) -> None:
     await say(update, "day_off_list", _rows(*rows), days_off=applying, shown=SHOWN)
 
 
-async def _ancestors(context: BotContext, unit_id: int) -> set[int]:
-    rows = await context.db.fetchall(
-        "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION ALL"
-        " SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id"
-        " WHERE u.parent_id IS NOT NULL AND up.depth < 50) SELECT id FROM up",
-        (unit_id,),
-    )
-    return {row[0] for row in rows}
-
-
 async def remove_day_off(update: Update, context: BotContext) -> None:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     day_off = await get_day_off(context.db, button_of(context).id)
     if found is None:
         return
@@ -360,7 +353,7 @@ async def remove_day_off(update: Update, context: BotContext) -> None:
 
 
 async def ask_dates(update: Update, context: BotContext) -> Step | int:
-    if await _office(update, context) is None:
+    if await _scope(update, context, OFFICE) is None:
         return ConversationHandler.END
     await DAY_OFF.save(update, context, DayOffDraft())
     await say(update, "day_off_ask_dates", now=context.clock.now())
@@ -398,7 +391,7 @@ async def on_day_off_name(update: Update, context: BotContext) -> Step | int:
 
 
 async def save_day_off(update: Update, context: BotContext) -> int:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     draft = await DAY_OFF.load(update, context)
     if draft is None:
         return await DAY_OFF.lost(update, context)

@@ -8,6 +8,27 @@ from dataclasses import dataclass
 from storage.db import Database
 from storage.ordering import read_unit_order
 
+# The unit and its ancestors.
+_PATH_UP = """
+    WITH RECURSIVE up(id, depth) AS (
+        SELECT id, 0 FROM units WHERE id = ?
+        UNION ALL
+        SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id
+        WHERE u.parent_id IS NOT NULL AND up.depth < 50
+    )
+    SELECT id FROM up
+"""
+
+
+def read_path_up(conn: sqlite3.Connection, unit_id: int) -> set[int]:
+    """The unit and every unit above it, inside a caller's read or transaction."""
+    return {row[0] for row in conn.execute(_PATH_UP, (unit_id,))}
+
+
+async def path_up(db: Database, unit_id: int) -> set[int]:
+    """The unit and every unit above it (a school, its Phòng, the Sở)."""
+    return await db.read(lambda conn: read_path_up(conn, unit_id))
+
 
 @dataclass(frozen=True)
 class UnitEntry:
