@@ -55,12 +55,10 @@ from handlers.nominations import (
     card_values,
     current_quarter,
     field_names,
-    fits,
     keyboard,
     may_see,
-    most_that_fit,
 )
-from messages import label, render, render_text
+from messages import fits, label, most_that_fit, render, render_text
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
     Audience,
