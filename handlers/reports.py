@@ -172,19 +172,28 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
     await say(update, "report_choose", _rows(*buttons), tasks=tasks[:10], now=context.clock.now())
 
 
-async def choose(update: Update, context: BotContext) -> Step | int:
-    """A round picked from the list, or opened directly by a button elsewhere."""
-    round_id = button_of(context).id
+async def _open(update: Update, context: BotContext) -> tuple[Submission, RoundInfo] | None:
+    """The report of the round the button names, opened for the presser (the flow now at
+    it); None, said so, if the round is not theirs to answer or is closed."""
     person = await _person(update, context)
-    info = await answerable_round(context.db, person, round_id) if person else None
+    info = await answerable_round(context.db, person, button_of(context).id) if person else None
     if person is None or info is None:
         await say(update, "report_not_yours")
-        return ConversationHandler.END
+        return None
     if info.closed:
         await say(update, "report_round_closed", round=info)
-        return ConversationHandler.END
+        return None
     submission = await open_submission(context.db, info, person, context.clock.now())
     await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    return submission, info
+
+
+async def choose(update: Update, context: BotContext) -> Step | int:
+    """A round picked from the list, or opened directly by a button elsewhere."""
+    opened = await _open(update, context)
+    if opened is None:
+        return ConversationHandler.END
+    submission, info = opened
     if submission.status == "returned":
         await say(update, "report_returned_reason", submission=submission, round=info)
     if submission.status != "draft":
@@ -194,17 +203,10 @@ async def choose(update: Update, context: BotContext) -> Step | int:
 
 async def edit_sent(update: Update, context: BotContext) -> Step | int:
     """«Sửa» under a sent report shown read-only: the way into correcting it."""
-    round_id = button_of(context).id
-    person = await _person(update, context)
-    info = await answerable_round(context.db, person, round_id) if person else None
-    if person is None or info is None:
-        await say(update, "report_not_yours")
+    opened = await _open(update, context)
+    if opened is None:
         return ConversationHandler.END
-    if info.closed:
-        await say(update, "report_round_closed", round=info)
-        return ConversationHandler.END
-    submission = await open_submission(context.db, info, person, context.clock.now())
-    await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    submission, info = opened
     if submission.status == "draft":  # never sent: answer it from where it stands
         return await _ask(update, context, submission, info, intro=True)
     return await _pick(update, context, info)
