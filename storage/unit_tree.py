@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.ordering import read_unit_order
+from storage.ordering import UnitOrder
 
 # The unit and its ancestors.
 _PATH_UP = """
@@ -50,7 +50,7 @@ def _read_tree(conn: sqlite3.Connection) -> list[UnitEntry]:
             level, parent = level + 1, parent_of[parent]
         return level
 
-    order = read_unit_order(conn)
+    order = UnitOrder((row[0], row[1]) for row in rows)  # the tree order, from this read
     active = [row for row in rows if row[4]]
     return [
         UnitEntry(row[0], row[2], row[3], depth(row[0]))
