@@ -242,12 +242,7 @@ async def on_send(update: Update, context: BotContext) -> object:
     return state
 
 
-async def on_cancel_button(update: Update, context: BotContext) -> object:
-    """«✖️ Hủy» under a preview: cancels that draft, and only that one."""
-    draft, state = await ANNOUNCE.pressed_draft(update, context, CANCEL, "announce_gone")
-    if draft is None:
-        return state
-    return await cancel(update, context)
+on_cancel_button = ANNOUNCE.cancel_button(CANCEL, "announce_gone", "announce_cancelled")
 
 
 async def cancel(update: Update, context: BotContext) -> int:

@@ -208,6 +208,19 @@ class StepFlow(Flow[SD]):
         await alert(update, gone)
         return None, draft.step if draft is not None else END
 
+    def cancel_button(self, prefix: str, gone: str, cancelled: str) -> Callback:
+        """«✖️ Hủy» under a preview (`<prefix>:<token>`): cancels that draft, and only that
+        one, saying `cancelled`; under a preview already acted on or cancelled, the alert
+        `gone` and nothing else."""
+
+        async def on_cancel_button(update: Update, context: BotContext) -> object:
+            draft, state = await self.pressed_draft(update, context, prefix, gone)
+            if draft is None:
+                return state
+            return await self.cancel(update, context, cancelled)
+
+        return on_cancel_button
+
     def expect(self, step: str, template: str) -> Callback:
         """The catch-all of `step`'s state: say what kind of answer it expects (with example
         dates from today's school year) and stay; the draft is checked as for an answer."""

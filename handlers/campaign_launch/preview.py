@@ -117,12 +117,7 @@ async def on_launch(update: Update, context: BotContext) -> object:
     return state
 
 
-async def on_cancel_button(update: Update, context: BotContext) -> object:
-    """«✖️ Hủy» under a preview: cancels that draft, and only that one."""
-    draft, state = await LAUNCH_FLOW.pressed_draft(update, context, CANCEL, "launch_gone")
-    if draft is None:
-        return state
-    return await cancel(update, context)
+on_cancel_button = LAUNCH_FLOW.cancel_button(CANCEL, "launch_gone", "launch_cancelled")
 
 
 async def cancel(update: Update, context: BotContext) -> int:
