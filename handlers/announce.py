@@ -32,6 +32,7 @@ from handlers.common import (
     drop_buttons,
     flow_conversation,
     incoming,
+    office_actor,
     pressed,
     require_role,
     say,
@@ -205,9 +206,8 @@ async def on_send(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return None
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    actor = await office_actor(update, context)
+    if actor is None:
         return None
     draft, state = await ANNOUNCE.pressed_draft(
         update, context, SEND, "announce_gone", Step.CONFIRM

@@ -145,6 +145,25 @@ async def alert(update: Update, template: str, **values: Any) -> None:
         await query.answer(render_text(template, **values), show_alert=True)
 
 
+async def not_allowed(update: Update) -> None:
+    """Refuse the sender: an alert under a button, a message otherwise."""
+    if update.callback_query is not None:
+        await alert(update, "not_allowed_short")
+    else:
+        await say(update, "not_allowed_short")
+
+
+async def office_actor(update: Update, context: BotContext) -> Actor | None:
+    """The sender, if an office (an admin counts); otherwise refused (`not_allowed`) and
+    None. The gate checks a button's roles first: this catches a role lost since, and what
+    the gate does not check (a typed answer inside a flow)."""
+    actor = await current_actor(update, context)
+    if actor is None or actor.role != "office":
+        await not_allowed(update)
+        return None
+    return actor
+
+
 def button_of(context: BotContext) -> Button:
     """The button pressed, parsed and allowed by the gate (handlers/gate.py)."""
     if context.button is None:

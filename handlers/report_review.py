@@ -26,6 +26,7 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    office_actor,
     say,
     typed_step,
     wake_sender,
@@ -73,16 +74,6 @@ class ReturnDraft:
 
 
 RETURN: Flow[ReturnDraft] = Flow(FLOW, ReturnDraft, lost="review_lost")
-
-
-async def _office(update: Update, context: BotContext) -> Actor | None:
-    """The office person writing a reason (a message: the gate only checks the button that
-    started it, so a role lost meanwhile is caught here)."""
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await say(update, "not_allowed_short")
-        return None
-    return actor
 
 
 async def _seeing(
@@ -189,7 +180,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
 
 
 async def on_reason(update: Update, context: BotContext) -> Step | int:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return ConversationHandler.END
     try:

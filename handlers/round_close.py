@@ -8,7 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, alert, button_of, current_actor, reschedule, say
+from handlers.common import BotContext, button_of, current_actor, not_allowed, reschedule, say
 from messages import label
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
@@ -23,7 +23,7 @@ async def manageable_round(update: Update, context: BotContext, round_id: int) -
     entitled to see it."""
     actor = await current_actor(update, context)
     if actor is None or not await may_see_round(context.db, actor, round_id):
-        await _refuse(update)
+        await not_allowed(update)
         return None
     info = await get_round(context.db, round_id)
     campaign = await get_campaign(context.db, info.campaign_id) if info else None
@@ -32,16 +32,9 @@ async def manageable_round(update: Update, context: BotContext, round_id: int) -
         or campaign is None
         or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     ):
-        await _refuse(update)
+        await not_allowed(update)
         return None
     return info
-
-
-async def _refuse(update: Update) -> None:
-    if update.callback_query is not None:
-        await alert(update, "not_allowed_short")
-    else:
-        await say(update, "not_allowed_short")
 
 
 def toggle_button(round_id: int, closed: bool) -> InlineKeyboardButton:

@@ -29,12 +29,13 @@ from handlers.common import (
     BotContext,
     current_actor,
     drop_buttons,
+    office_actor,
     reschedule,
     say,
     wake_sender,
 )
 from handlers.flows import END, token_pattern
-from messages import label, render, render_text
+from messages import label, render
 from storage.campaigns import answers_rounds, launch_campaign, resolve_audience
 from storage.drafts import DraftGone
 from storage.unit_tree import unit_name
@@ -79,9 +80,8 @@ async def on_launch(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return None
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    actor = await office_actor(update, context)
+    if actor is None:
         return None
     draft, state = await LAUNCH_FLOW.pressed_draft(update, context, LAUNCH, "launch_gone",
                                                    Step.PREVIEW)  # fmt: skip
