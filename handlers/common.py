@@ -145,6 +145,21 @@ async def alert(update: Update, template: str, **values: Any) -> None:
         await query.answer(render_text(template, **values), show_alert=True)
 
 
+Visibility = Callable[[Database, Actor, int], Awaitable[bool]]  # a storage.visibility question
+
+
+async def seeing(
+    update: Update, context: BotContext, may_see: Visibility, object_id: int
+) -> Actor | None:
+    """The presser, if they may see what the button names (a storage.visibility question);
+    else an alert, and nothing about it has been read."""
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see(context.db, actor, object_id):
+        await alert(update, "not_allowed_short")
+        return None
+    return actor
+
+
 async def not_allowed(update: Update) -> None:
     """Refuse the sender: an alert under a button, a message otherwise."""
     if update.callback_query is not None:

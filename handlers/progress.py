@@ -20,12 +20,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from handlers import charts
 from handlers.common import (
     BotContext,
-    alert,
     button_of,
     current_actor,
     reply,
     require_role,
     say,
+    seeing,
 )
 from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
@@ -129,9 +129,8 @@ async def show_missing(update: Update, context: BotContext) -> None:
     and who has not registered, within the presser's scope. Nothing is read about the round
     before the presser is known to be entitled to it; anyone else gets an alert."""
     round_id = button_of(context).id
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_round(context.db, actor, round_id):
-        await alert(update, "not_allowed_short")
+    actor = await seeing(update, context, may_see_round, round_id)
+    if actor is None:
         return
     info = await get_round(context.db, round_id)
     if info is None:

@@ -43,6 +43,7 @@ from handlers.common import (
     pressed,
     require_role,
     say,
+    seeing,
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
@@ -147,9 +148,7 @@ async def from_campaign(update: Update, context: BotContext) -> None:
     if campaign_id == 0:  # the office's preview of a launch
         await alert(update, "ack_preview")
         return
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
-        await alert(update, "not_allowed_short")
+    if await seeing(update, context, may_see_campaign, campaign_id) is None:
         return
     await _list(update, context, campaign_id=campaign_id)
 
