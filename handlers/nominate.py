@@ -60,7 +60,7 @@ from handlers.nominations import (
 )
 from handlers.unit_picker import matches
 from messages import label, render, render_text
-from storage.access import scope_unit_ids
+from storage.access import may_access, scope_unit_ids
 from storage.campaigns import campaigns_visible, get_campaign
 from storage.drafts import DraftGone
 from storage.models import Actor, Person
@@ -191,8 +191,7 @@ async def _may_file_for(context: BotContext, actor: Actor | None, unit_id: int) 
     """A principal files for their own unit, an office for any unit in its scope."""
     if actor is None or actor.role not in ("principal", "office") or not unit_id:
         return False
-    scope = await scope_unit_ids(context.db, actor)
-    return scope is None or unit_id in scope
+    return await may_access(context.db, actor, unit_id)
 
 
 def _is_self(actor: Actor, draft: NominationDraft) -> bool:
