@@ -21,7 +21,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -38,6 +38,7 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    inline_keyboard,
     require_role,
     reschedule,
     say,
@@ -103,12 +104,6 @@ ABSENCE: Flow[AbsenceDraft] = Flow("vangmat", AbsenceDraft, command="vangmat")
 DAY_OFF: Flow[DayOffDraft] = Flow("ngaynghi", DayOffDraft, command="ngaynghi")
 
 
-def _rows(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows if row]
-    )
-
-
 def _today(context: BotContext) -> date:
     return context.clock.now().astimezone(context.config.timezone).date()
 
@@ -145,7 +140,7 @@ async def list_absences(update: Update, context: BotContext) -> None:
     absences = await absences_in(context.db, scope, _today(context))
     rows = [[(label("absence_remove", absence=a), f"vm:x:{a.id}")] for a in absences[:SHOWN]]
     rows.append([(label("absence_add"), "vm:add")])
-    await say(update, "absence_list", _rows(*rows), absences=absences, shown=SHOWN)
+    await say(update, "absence_list", inline_keyboard(*rows), absences=absences, shown=SHOWN)
 
 
 async def remove_absence(update: Update, context: BotContext) -> None:
@@ -176,7 +171,9 @@ async def ask_person(update: Update, context: BotContext) -> Step | int:
         if len(ranked) <= STAFF_BUTTONS:
             staff = [(label("absence_person", name=n, unit=None), f"vm:p:{i}")
                      for i, n, _ in ranked]  # fmt: skip
-    await say(update, "absence_ask_person", _rows(*[[b] for b in staff]), staff=bool(staff))
+    await say(
+        update, "absence_ask_person", inline_keyboard(*[[b] for b in staff]), staff=bool(staff)
+    )
     return Step.PERSON
 
 
@@ -192,7 +189,7 @@ async def on_name(update: Update, context: BotContext) -> Step | int:
         return Step.PERSON
     buttons = [[(label("absence_person", name=n, unit=u), f"vm:p:{i}")]
                for i, n, u in matches[:FOUND]]  # fmt: skip
-    await say(update, "absence_found", _rows(*buttons), query=query, count=len(matches),
+    await say(update, "absence_found", inline_keyboard(*buttons), query=query, count=len(matches),
               shown=FOUND)  # fmt: skip
     return Step.PERSON
 
@@ -209,7 +206,7 @@ async def on_person(update: Update, context: BotContext) -> Step | int:
     person_id, full_name, unit_name = person
     await ABSENCE.save(update, context, AbsenceDraft(person_id, full_name, unit_name))
     rows = [[(label("absence_reason", reason=r), f"vm:r:{r}")] for r in REASONS]
-    await say(update, "absence_ask_reason", _rows(*rows), name=full_name, unit=unit_name)
+    await say(update, "absence_ask_reason", inline_keyboard(*rows), name=full_name, unit=unit_name)
     return Step.REASON
 
 
@@ -268,7 +265,7 @@ async def on_to(update: Update, context: BotContext) -> Step | int:
         return await refuse(update, context, error, Step.TO)
     draft.date_to = end.isoformat()
     await ABSENCE.save(update, context, draft)
-    keyboard = _rows([(label("save"), "vm:ok"), (label("cancel"), "vm:no")])
+    keyboard = inline_keyboard([(label("save"), "vm:ok"), (label("cancel"), "vm:no")])
     await say(update, "absence_confirm", keyboard, draft=draft, start=start, end=end)
     return Step.CONFIRM
 
@@ -332,7 +329,7 @@ async def list_days_off(update: Update, context: BotContext) -> None:
     mine = [d for d in applying if scope is None or (d.unit_id is not None and d.unit_id in scope)]
     rows = [[(label("day_off_remove", day_off=d), f"dn:x:{d.id}")] for d in mine[:SHOWN]]
     rows.append([(label("day_off_add"), "dn:add")])
-    await say(update, "day_off_list", _rows(*rows), days_off=applying, shown=SHOWN)
+    await say(update, "day_off_list", inline_keyboard(*rows), days_off=applying, shown=SHOWN)
 
 
 async def remove_day_off(update: Update, context: BotContext) -> None:
@@ -384,7 +381,7 @@ async def on_day_off_name(update: Update, context: BotContext) -> Step | int:
     except InputError as error:
         return await refuse(update, context, error, Step.NAME)
     await DAY_OFF.save(update, context, draft)
-    keyboard = _rows([(label("save"), "dn:ok"), (label("cancel"), "dn:no")])
+    keyboard = inline_keyboard([(label("save"), "dn:ok"), (label("cancel"), "dn:no")])
     start, end = date.fromisoformat(draft.date_from), date.fromisoformat(draft.date_to)
     await say(update, "day_off_confirm", keyboard, name=draft.name, start=start, end=end)
     return Step.CONFIRM

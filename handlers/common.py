@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -202,6 +203,15 @@ async def drop_buttons(update: Update, what: str) -> None:
             await query.message.edit_reply_markup(None)
         except TelegramError as exc:
             log.warning("could not remove the buttons of %s: %s", what, exc)
+
+
+def inline_keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Buttons under a message, from rows of (label, callback data); an empty row is left
+    out."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row]
+         for row in rows if row]
+    )  # fmt: skip
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:

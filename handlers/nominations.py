@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
-from handlers.common import BotContext, reply
+from handlers.common import BotContext, inline_keyboard, reply
 from messages import fits, label, most_that_fit, render
 from storage.campaigns import audience_unit_ids, get_campaign
 from storage.dossiers import dossier_rounds, dossiers_of
@@ -32,12 +32,9 @@ Rows = Sequence[Sequence[tuple[str, str]]]
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
-    shown = [
-        [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-        for row in rows
-        if row
-    ]
-    return InlineKeyboardMarkup(shown) if shown else None
+    """`inline_keyboard`, or None when there is no button at all (no keyboard is sent)."""
+    markup = inline_keyboard(*rows)
+    return markup if markup.inline_keyboard else None
 
 
 def field_names() -> tuple[str, ...]:

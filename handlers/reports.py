@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -40,6 +40,7 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    inline_keyboard,
     pressed,
     require_role,
     say,
@@ -120,16 +121,6 @@ async def _person(update: Update, context: BotContext) -> Person | None:
     return actor.person if actor is not None else None
 
 
-def _rows(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-            for row in rows
-            if row
-        ]
-    )
-
-
 # ---- choosing a round -----------------------------------------------------------------
 
 
@@ -168,7 +159,13 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
         [(label("report_task", task=task, now=context.clock.now()), f"rpt:{task.round.id}")]
         for task in tasks[:10]
     ]
-    await say(update, "report_choose", _rows(*buttons), tasks=tasks[:10], now=context.clock.now())
+    await say(
+        update,
+        "report_choose",
+        inline_keyboard(*buttons),
+        tasks=tasks[:10],
+        now=context.clock.now(),
+    )
 
 
 async def _open(update: Update, context: BotContext) -> tuple[Submission, RoundInfo] | None:
@@ -259,7 +256,7 @@ def _question_keyboard(question: Question, step: int, answered: bool) -> InlineK
     if not question.required:
         extra.append((label("skip"), "rp:skip"))
     rows.append(extra)
-    return _rows(*rows)
+    return inline_keyboard(*rows)
 
 
 async def _shown(context: BotContext, question: Question, value: Any) -> str:
@@ -382,7 +379,9 @@ async def _file(update: Update, context: BotContext, state: Current) -> Step | i
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
                       context.clock.now())  # fmt: skip
-    keyboard = _rows([(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")])
+    keyboard = inline_keyboard(
+        [(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")]
+    )
     await say(update, "answer_file_received", keyboard, name=file.name, count=len(files))
     return Step.ANSWER
 
@@ -517,10 +516,14 @@ async def _review(
         if opening:
             await discard_draft(context.db, submission.id)
             await REPORT.drop(update, context)
-        keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
+        keyboard = inline_keyboard(
+            [(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")]
+        )
         await say(update, "report_sent", keyboard, editing=not opening, **values)
         return ConversationHandler.END if opening else Step.REVIEW
-    keyboard = _rows([(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")])
+    keyboard = inline_keyboard(
+        [(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")]
+    )
     await say(update, "report_summary", keyboard, late=now > info.deadline, **values)
     return Step.REVIEW
 
@@ -553,7 +556,7 @@ async def _pick(update: Update, context: BotContext, info: RoundInfo) -> Step:
         [(label("question_pick", number=i + 1, prompt=q.prompt), f"rp:q:{i}")]
         for i, q in enumerate(questions)
     ]
-    await say(update, "report_pick", _rows(*rows))
+    await say(update, "report_pick", inline_keyboard(*rows))
     return Step.PICK
 
 

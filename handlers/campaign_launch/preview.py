@@ -22,13 +22,13 @@ from handlers.campaign_launch.draft import (
     Step,
     chat_of,
     issuer_unit,
-    keyboard,
 )
 from handlers.campaign_message import campaign_payload
 from handlers.common import (
     BotContext,
     current_actor,
     drop_buttons,
+    inline_keyboard,
     office_actor,
     reschedule,
     say,
@@ -71,7 +71,7 @@ async def show_preview(update: Update, context: BotContext, draft: CampaignDraft
         chat_of(update),
         render("launch_preview_count", audience=audience, units=len(audience.unit_ids),
                answering=answering if kinds else None, rounds=spec.rounds),
-        reply_markup=keyboard(buttons),
+        reply_markup=inline_keyboard(buttons),
     )  # fmt: skip
 
 
