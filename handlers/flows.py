@@ -23,6 +23,10 @@ its questions, one per step, and saves the step with the draft before its questi
   Telegram may have delivered it) still moves the conversation to that step; the error is
   reported as usual and the question asked again after the apology (`StepFlow.on`): the flow
   is never one step behind what it asked, nor ahead of what the person saw last.
+
+Its preview's buttons carry the draft's token (`token_pattern`): `StepFlow.pressed_draft`
+finds the draft a button was pressed under, or says the preview is gone, and
+`StepFlow.cancel_button` is the preview's «✖️ Hủy». `StepFlow.expect` is a state's catch-all.
 """
 
 from __future__ import annotations
