@@ -61,42 +61,13 @@ from storage.people import register_by_phone
 from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
-from tests.helpers import NOW, VN, csv_file
+from tests.helpers import NOW, SURVEY, VN, csv_file
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=VN)
 DEADLINE = datetime(2026, 12, 20, 17, 0, tzinfo=VN)
 OFFICE_ID, TEACHER_ID = 8_000_001, 8_000_002
 SCHOOLS, TEACHERS = 100, 200
 PROBE_PAUSE = 0.05  # seconds between two /help: a user typing, not a flood
-FORM = """
-title: Khảo sát giáo viên
-questions:
-  - key: ghi_chu
-    prompt: Việc đã làm
-  - key: so_hs
-    prompt: Số học sinh được giúp đỡ
-    type: số nguyên
-  - key: kinh_phi
-    prompt: Kinh phí đã vận động (triệu đồng)
-    type: số
-  - key: ty_le
-    prompt: Tỷ lệ lớp tham gia
-    type: phần trăm
-  - key: hoc_bong
-    prompt: Có trao học bổng không?
-    type: có/không
-  - key: muc_do
-    prompt: Mức độ
-    type: lựa chọn
-    choices: [Vượt, Đạt, Chưa đạt]
-  - key: ngay
-    prompt: Ngày tổ chức
-    type: ngày
-  - key: minh_chung
-    prompt: Minh chứng
-    type: tệp
-    required: không
-"""
 
 
 def roster() -> bytes:
@@ -117,7 +88,7 @@ async def prepare(bot: RunningBot, answers: int) -> None:
     await register_by_phone(bot.db, "0900000001", OFFICE_ID, NOW)
     await register_by_phone(bot.db, "0980000000", TEACHER_ID, NOW)
     issuer = await bot.db.fetchval("SELECT id FROM units WHERE code = 'SGD'")
-    form = parse_form_file(FORM.encode()).to_json()
+    form = parse_form_file(SURVEY.encode()).to_json()
     rounds = (Round("Khảo sát học kỳ I", "person", DEADLINE, "custom", form_json=form),)
     spec = CampaignSpec(
         "Vì người nghèo – Không để ai bị bỏ lại phía sau", "15/KH-SGDĐT", issuer, None, None,
@@ -141,7 +112,8 @@ async def prepare(bot: RunningBot, answers: int) -> None:
         data = {
             "ghi_chu": f"Đã tổ chức {index % 7 + 1} buổi ngoại khóa, trao quà cho học sinh.",
             "so_hs": index % 40, "kinh_phi": (index % 50) / 2, "ty_le": 50 + index % 51,
-            "hoc_bong": index % 3 == 0, "muc_do": ("Vượt", "Đạt", "Chưa đạt")[index % 3],
+            "hoc_bong": index % 3 == 0,
+            "muc_do": ("Vượt chỉ tiêu", "Đạt chỉ tiêu", "Chưa đạt")[index % 3],
             "ngay": "2026-11-20",
         }  # fmt: skip
         if index < 2:

@@ -35,7 +35,7 @@ from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import RunningBot
 from tests.helpers import BASIC_ROWS, NOW, VN, csv_file
-from tests.plan_documents import PLANS, docx_bytes
+from tests.plan_documents import plan_bytes
 from tests.plan_expectations import READ_ON
 
 FORMATS = {
@@ -44,15 +44,6 @@ FORMATS = {
     "pdf": "application/pdf",
 }
 OK = "✅ Đúng, tiếp tục"
-
-
-def plan_bytes(name: str, kind: str) -> bytes:
-    source = PLANS / f"{name}.txt"
-    if kind == "txt":
-        return source.read_bytes()
-    if kind == "docx":
-        return docx_bytes(source.read_text(encoding="utf-8"))
-    return source.with_suffix(".pdf").read_bytes()
 
 
 async def until(predicate: object, timeout: float = 30.0) -> None:

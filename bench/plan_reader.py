@@ -24,19 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from formats.plan_reader import read_plan
-from tests.plan_documents import PLANS, docx_bytes
+from tests.plan_documents import plan_bytes
 from tests.plan_expectations import EXPECTED, FIELDS, READ_ON, SEEDS, facts
 
 FORMATS = ("txt", "docx", "pdf")
-
-
-def plan_bytes(name: str, kind: str) -> bytes:
-    source = PLANS / f"{name}.txt"
-    if kind == "txt":
-        return source.read_bytes()
-    if kind == "docx":
-        return docx_bytes(source.read_text(encoding="utf-8"))
-    return source.with_suffix(".pdf").read_bytes()
 
 
 def ratio(part: int, whole: int) -> str:

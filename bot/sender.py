@@ -31,7 +31,7 @@ from telegram.ext import AIORateLimiter, Application, ExtBot
 from bot.clock import Clock
 from bot.outgoing import NO_PREVIEW, send_outgoing
 from bot.retry import RetryPolicy, call_method
-from messages import render, render_text
+from messages import fits, most_that_fit, render, render_text
 from storage.db import Database
 from storage.outbox import (
     BroadcastCounts,
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_IN_FLIGHT = 8  # Telegram answers in ~100–300 ms, so a few must overlap to keep pace
 # rate_limit_args that marks the sender's own requests for OutboxAwareRateLimiter.
 NOT_RETRIED = -1
-MAX_MESSAGE_LENGTH = 4096
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -129,11 +128,6 @@ def _seconds(retry_after: int | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
 
 
-def _length(html_text: str) -> int:
-    # Telegram counts the text after entity parsing, in UTF-16 code units.
-    return len(html_text.encode("utf-16-le")) // 2
-
-
 def summary_text(title: str, counts: BroadcastCounts, failures: Sequence[Failure]) -> str:
     """The office's summary, listing as many failures (by unit) as fit in one message."""
 
@@ -149,16 +143,11 @@ def summary_text(title: str, counts: BroadcastCounts, failures: Sequence[Failure
             "hidden": len(failures) - shown,
         }
 
-    def fits(shown: int) -> bool:
-        return _length(render_text("broadcast_done", **values(shown))) <= MAX_MESSAGE_LENGTH
-
-    low, high = 0, len(failures)
-    if not fits(high):
-        while low < high - 1:  # the largest `shown` that fits lies in [low, high)
-            middle = (low + high) // 2
-            low, high = (middle, high) if fits(middle) else (low, middle)
-        high = low
-    return render("broadcast_done", **values(high))
+    # Telegram counts the text after entity parsing: the plain text's length is what counts.
+    shown = most_that_fit(
+        len(failures), lambda n: fits(render_text("broadcast_done", **values(n)))
+    )
+    return render("broadcast_done", **values(shown))
 
 
 @dataclass

@@ -818,9 +818,6 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(found)
 
 
-_INLINE_TARGET = re.compile(r"^(?:[-+•]\s*)?Chỉ tiêu(?: thi đua)?\s*:\s*(?P<rest>.+)")
-
-
 def _targets(document: _Document) -> tuple[Target, ...]:
     targets: list[Target] = []
     for paragraph in document.body:

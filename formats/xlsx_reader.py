@@ -252,7 +252,25 @@ class _Budget:
         raise XlsxError("xlsx_too_big", part="elements", size=self.limits.max_elements)
 
 
-class _SheetReader(_Budget):
+class _TextReader(_Budget):
+    """What a worksheet's and the shared strings' handlers share: the text of the element
+    being kept, gathered up to the cell limit, phonetic hints (<rPh>) left out."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits)
+        self.keep = False
+        self.collect = False
+        self.skip = 0  # inside <rPh> (phonetic hints, not the text)
+        self.parts: list[str] = []
+        self.size = 0
+
+    def text(self, data: str) -> None:
+        if self.collect and self.size < self.limits.max_cell_chars:
+            self.parts.append(data[: self.limits.max_cell_chars - self.size])
+            self.size += len(data)
+
+
+class _SheetReader(_TextReader):
     """Expat handlers for a worksheet: rows of wanted cells, gathered in `done`."""
 
     def __init__(self, limits: Limits, columns: Container[int] | None, width: int) -> None:
@@ -263,11 +281,6 @@ class _SheetReader(_Budget):
         self.cells: dict[int, Cell] = {}
         self.column = -1
         self.kind = ""
-        self.keep = False
-        self.collect = False
-        self.skip = 0  # inside <rPh> (phonetic hints, not the text)
-        self.parts: list[str] = []
-        self.size = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.left -= 1
@@ -292,11 +305,6 @@ class _SheetReader(_Budget):
             self.column = -1
         elif tag == "rPh":
             self.skip += 1
-
-    def text(self, data: str) -> None:
-        if self.collect and self.size < self.limits.max_cell_chars:
-            self.parts.append(data[: self.limits.max_cell_chars - self.size])
-            self.size += len(data)
 
     def end(self, tag: str) -> None:
         if ":" in tag:
@@ -336,7 +344,7 @@ def _typed(value: str, kind: str) -> str:
     return value
 
 
-class _StringsReader(_Budget):
+class _StringsReader(_TextReader):
     """Expat handlers for the shared strings table, keeping the entries asked for."""
 
     def __init__(self, limits: Limits, wanted: set[int], found: dict[int, str]) -> None:
@@ -344,11 +352,6 @@ class _StringsReader(_Budget):
         self.wanted = wanted
         self.found = found
         self.index = -1
-        self.keep = False
-        self.collect = False
-        self.skip = 0
-        self.parts: list[str] = []
-        self.size = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.left -= 1
@@ -365,11 +368,6 @@ class _StringsReader(_Budget):
             self.collect = self.keep and not self.skip
         elif tag == "rPh":
             self.skip += 1
-
-    def text(self, data: str) -> None:
-        if self.collect and self.size < self.limits.max_cell_chars:
-            self.parts.append(data[: self.limits.max_cell_chars - self.size])
-            self.size += len(data)
 
     def end(self, tag: str) -> None:
         if ":" in tag:

@@ -21,13 +21,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -35,13 +34,15 @@ from handlers.common import (
     BotContext,
     alert,
     button_of,
+    button_step,
     current_actor,
     flow_conversation,
     incoming,
+    inline_keyboard,
     require_role,
     reschedule,
     say,
-    stay,
+    typed_step,
 )
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, check_length, parse_date, parse_period
@@ -60,12 +61,14 @@ from storage.absences import (
 )
 from storage.access import scope_unit_ids
 from storage.models import Actor
+from storage.unit_tree import path_up
 
 SHOWN = 20  # absences or days off listed, each with its cancel button
 FOUND = 10  # people offered as buttons after a search
 STAFF_BUTTONS = 24  # a principal's staff offered as buttons at once
 MAX_ABSENCE_DAYS = 366
 MAX_DAYS_OFF = 120  # a summer break
+OFFICE = ("office",)  # who declares days off
 
 
 class Step(StrEnum):
@@ -101,23 +104,28 @@ ABSENCE: Flow[AbsenceDraft] = Flow("vangmat", AbsenceDraft, command="vangmat")
 DAY_OFF: Flow[DayOffDraft] = Flow("ngaynghi", DayOffDraft, command="ngaynghi")
 
 
-def _rows(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows if row]
-    )
-
-
 def _today(context: BotContext) -> date:
     return context.clock.now().astimezone(context.config.timezone).date()
 
 
-async def _scope(update: Update, context: BotContext) -> tuple[Actor, set[int] | None] | None:
-    """An office or a principal, and the units they may mark absences in."""
+async def _scope(
+    update: Update, context: BotContext, roles: tuple[str, ...] = ("office", "principal")
+) -> tuple[Actor, set[int] | None] | None:
+    """The presser if of `roles` (absences: an office or a principal; days off: an office),
+    and the units they act on; otherwise an alert and None."""
     actor = await current_actor(update, context)
-    if actor is None or actor.role not in ("office", "principal"):
+    if actor is None or actor.role not in roles:
         await alert(update, "not_allowed_short")
         return None
     return actor, await scope_unit_ids(context.db, actor)
+
+
+async def _person_in(
+    context: BotContext, scope: set[int] | None, person_id: int
+) -> tuple[int, str, str] | None:
+    """(id, full name, unit name) of an active person in the scope, or None."""
+    people = await people_matching(context.db, scope, "")
+    return next((p for p in people if p[0] == person_id), None)
 
 
 # ---- /vangmat -------------------------------------------------------------------------
@@ -132,7 +140,7 @@ async def list_absences(update: Update, context: BotContext) -> None:
     absences = await absences_in(context.db, scope, _today(context))
     rows = [[(label("absence_remove", absence=a), f"vm:x:{a.id}")] for a in absences[:SHOWN]]
     rows.append([(label("absence_add"), "vm:add")])
-    await say(update, "absence_list", _rows(*rows), absences=absences, shown=SHOWN)
+    await say(update, "absence_list", inline_keyboard(*rows), absences=absences, shown=SHOWN)
 
 
 async def remove_absence(update: Update, context: BotContext) -> None:
@@ -163,7 +171,9 @@ async def ask_person(update: Update, context: BotContext) -> Step | int:
         if len(ranked) <= STAFF_BUTTONS:
             staff = [(label("absence_person", name=n, unit=None), f"vm:p:{i}")
                      for i, n, _ in ranked]  # fmt: skip
-    await say(update, "absence_ask_person", _rows(*[[b] for b in staff]), staff=bool(staff))
+    await say(
+        update, "absence_ask_person", inline_keyboard(*[[b] for b in staff]), staff=bool(staff)
+    )
     return Step.PERSON
 
 
@@ -179,7 +189,7 @@ async def on_name(update: Update, context: BotContext) -> Step | int:
         return Step.PERSON
     buttons = [[(label("absence_person", name=n, unit=u), f"vm:p:{i}")]
                for i, n, u in matches[:FOUND]]  # fmt: skip
-    await say(update, "absence_found", _rows(*buttons), query=query, count=len(matches),
+    await say(update, "absence_found", inline_keyboard(*buttons), query=query, count=len(matches),
               shown=FOUND)  # fmt: skip
     return Step.PERSON
 
@@ -189,15 +199,14 @@ async def on_person(update: Update, context: BotContext) -> Step | int:
     if found is None:
         return ConversationHandler.END
     _, scope = found
-    person_id = button_of(context).id
-    people = [p for p in await people_matching(context.db, scope, "") if p[0] == person_id]
-    if not people:
+    person = await _person_in(context, scope, button_of(context).id)
+    if person is None:
         await say(update, "not_allowed_short")
         return Step.PERSON
-    _, full_name, unit_name = people[0]
+    person_id, full_name, unit_name = person
     await ABSENCE.save(update, context, AbsenceDraft(person_id, full_name, unit_name))
     rows = [[(label("absence_reason", reason=r), f"vm:r:{r}")] for r in REASONS]
-    await say(update, "absence_ask_reason", _rows(*rows), name=full_name, unit=unit_name)
+    await say(update, "absence_ask_reason", inline_keyboard(*rows), name=full_name, unit=unit_name)
     return Step.REASON
 
 
@@ -256,7 +265,7 @@ async def on_to(update: Update, context: BotContext) -> Step | int:
         return await refuse(update, context, error, Step.TO)
     draft.date_to = end.isoformat()
     await ABSENCE.save(update, context, draft)
-    keyboard = _rows([(label("save"), "vm:ok"), (label("cancel"), "vm:no")])
+    keyboard = inline_keyboard([(label("save"), "vm:ok"), (label("cancel"), "vm:no")])
     await say(update, "absence_confirm", keyboard, draft=draft, start=start, end=end)
     return Step.CONFIRM
 
@@ -277,8 +286,7 @@ async def save_absence(update: Update, context: BotContext) -> int:
     if found is None or not draft.person_id or not draft.date_to:
         return ConversationHandler.END
     actor, scope = found
-    allowed = [p for p in await people_matching(context.db, scope, "") if p[0] == draft.person_id]
-    if not allowed:
+    if await _person_in(context, scope, draft.person_id) is None:
         await say(update, "not_allowed_short")
         return ConversationHandler.END
     start, end = date.fromisoformat(draft.date_from), date.fromisoformat(draft.date_to)
@@ -299,14 +307,6 @@ async def cancel_absence_flow(update: Update, context: BotContext) -> int:
 # ---- /ngaynghi ------------------------------------------------------------------------
 
 
-async def _office(update: Update, context: BotContext) -> tuple[Actor, set[int] | None] | None:
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await alert(update, "not_allowed_short")
-        return None
-    return actor, await scope_unit_ids(context.db, actor)
-
-
 def _declares_for(actor: Actor) -> int | None:
     """The unit an office's days off are for (None: everyone, for an admin)."""
     if actor.is_admin or actor.person is None:
@@ -316,34 +316,24 @@ def _declares_for(actor: Actor) -> int | None:
 
 @require_role("office")
 async def list_days_off(update: Update, context: BotContext) -> None:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     if found is None:
         return
     actor, scope = found
     unit_id = _declares_for(actor)
     applying = await days_off_for(context.db, None, _today(context))
     if unit_id is not None:
-        above = await _ancestors(context, unit_id)
+        above = await path_up(context.db, unit_id)
         applying = [d for d in applying if d.unit_id is None or d.unit_id in above
                     or (scope is not None and d.unit_id in scope)]  # fmt: skip
     mine = [d for d in applying if scope is None or (d.unit_id is not None and d.unit_id in scope)]
     rows = [[(label("day_off_remove", day_off=d), f"dn:x:{d.id}")] for d in mine[:SHOWN]]
     rows.append([(label("day_off_add"), "dn:add")])
-    await say(update, "day_off_list", _rows(*rows), days_off=applying, shown=SHOWN)
-
-
-async def _ancestors(context: BotContext, unit_id: int) -> set[int]:
-    rows = await context.db.fetchall(
-        "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION ALL"
-        " SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id"
-        " WHERE u.parent_id IS NOT NULL AND up.depth < 50) SELECT id FROM up",
-        (unit_id,),
-    )
-    return {row[0] for row in rows}
+    await say(update, "day_off_list", inline_keyboard(*rows), days_off=applying, shown=SHOWN)
 
 
 async def remove_day_off(update: Update, context: BotContext) -> None:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     day_off = await get_day_off(context.db, button_of(context).id)
     if found is None:
         return
@@ -360,7 +350,7 @@ async def remove_day_off(update: Update, context: BotContext) -> None:
 
 
 async def ask_dates(update: Update, context: BotContext) -> Step | int:
-    if await _office(update, context) is None:
+    if await _scope(update, context, OFFICE) is None:
         return ConversationHandler.END
     await DAY_OFF.save(update, context, DayOffDraft())
     await say(update, "day_off_ask_dates", now=context.clock.now())
@@ -391,14 +381,14 @@ async def on_day_off_name(update: Update, context: BotContext) -> Step | int:
     except InputError as error:
         return await refuse(update, context, error, Step.NAME)
     await DAY_OFF.save(update, context, draft)
-    keyboard = _rows([(label("save"), "dn:ok"), (label("cancel"), "dn:no")])
+    keyboard = inline_keyboard([(label("save"), "dn:ok"), (label("cancel"), "dn:no")])
     start, end = date.fromisoformat(draft.date_from), date.fromisoformat(draft.date_to)
     await say(update, "day_off_confirm", keyboard, name=draft.name, start=start, end=end)
     return Step.CONFIRM
 
 
 async def save_day_off(update: Update, context: BotContext) -> int:
-    found = await _office(update, context)
+    found = await _scope(update, context, OFFICE)
     draft = await DAY_OFF.load(update, context)
     if draft is None:
         return await DAY_OFF.lost(update, context)
@@ -424,38 +414,22 @@ async def cancel_day_off_flow(update: Update, context: BotContext) -> int:
 
 
 def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
-    text = filters.TEXT & ~filters.COMMAND
     return [
         flow_conversation(
             ABSENCE.name,
             [CallbackQueryHandler(ask_person, pattern=r"^vm:add$")],
             {
                 Step.PERSON: [
-                    MessageHandler(text, on_name),
                     CallbackQueryHandler(on_person, pattern=r"^vm:p:\d+$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.PERSON, "launch_expect_text")),
+                    *typed_step(Step.PERSON, on_name),
                 ],
-                Step.REASON: [
-                    CallbackQueryHandler(on_reason, pattern=r"^vm:r:[a-z]{1,12}$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_button")),
-                ],
-                Step.NOTE: [
-                    MessageHandler(text, on_note),
-                    MessageHandler(~filters.COMMAND, stay(Step.NOTE, "launch_expect_text")),
-                ],
-                Step.FROM: [
-                    MessageHandler(text, on_from),
-                    MessageHandler(~filters.COMMAND, stay(Step.FROM, "launch_expect_text")),
-                ],
-                Step.TO: [
-                    MessageHandler(text, on_to),
-                    MessageHandler(~filters.COMMAND, stay(Step.TO, "launch_expect_text")),
-                ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(save_absence, pattern=r"^vm:ok$"),
-                    CallbackQueryHandler(cancel_absence_flow, pattern=r"^vm:no$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.REASON: button_step(Step.REASON, (r"^vm:r:[a-z]{1,12}$", on_reason)),
+                Step.NOTE: typed_step(Step.NOTE, on_note),
+                Step.FROM: typed_step(Step.FROM, on_from),
+                Step.TO: typed_step(Step.TO, on_to),
+                Step.CONFIRM: button_step(
+                    Step.CONFIRM, (r"^vm:ok$", save_absence), (r"^vm:no$", cancel_absence_flow)
+                ),
             },
             cancel_absence_flow,
         ),
@@ -463,19 +437,11 @@ def conversations() -> list[BaseHandler[Update, BotContext, Any]]:
             DAY_OFF.name,
             [CallbackQueryHandler(ask_dates, pattern=r"^dn:add$")],
             {
-                Step.DATES: [
-                    MessageHandler(text, on_dates),
-                    MessageHandler(~filters.COMMAND, stay(Step.DATES, "launch_expect_text")),
-                ],
-                Step.NAME: [
-                    MessageHandler(text, on_day_off_name),
-                    MessageHandler(~filters.COMMAND, stay(Step.NAME, "launch_expect_text")),
-                ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(save_day_off, pattern=r"^dn:ok$"),
-                    CallbackQueryHandler(cancel_day_off_flow, pattern=r"^dn:no$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.DATES: typed_step(Step.DATES, on_dates),
+                Step.NAME: typed_step(Step.NAME, on_day_off_name),
+                Step.CONFIRM: button_step(
+                    Step.CONFIRM, (r"^dn:ok$", save_day_off), (r"^dn:no$", cancel_day_off_flow)
+                ),
             },
             cancel_day_off_flow,
         ),

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -30,14 +29,16 @@ from bot.outgoing import send_outgoing
 from handlers.common import (
     BotContext,
     current_actor,
+    drop_buttons,
     flow_conversation,
     incoming,
+    office_actor,
     pressed,
     require_role,
     say,
     wake_sender,
 )
-from handlers.flows import END, StepFlow, StepHandler, new_token
+from handlers.flows import END, StepFlow, new_token, token_pattern
 from handlers.inputs import check_length
 from messages import label, render, render_text
 from storage.access import scope_unit_ids
@@ -59,9 +60,8 @@ log = logging.getLogger(__name__)
 FLOW = "thongbao"
 SEND = "tb:send"
 CANCEL = "tb:cancel"
-# With the draft's token; without one, a preview from before tokens: gone all the same.
-SEND_PATTERN = rf"^{SEND}(:[\w-]{{1,32}})?$"
-CANCEL_PATTERN = rf"^{CANCEL}(:[\w-]{{1,32}})?$"
+SEND_PATTERN = token_pattern(SEND)
+CANCEL_PATTERN = token_pattern(CANCEL)
 MAX_ID_DIGITS = 12  # campaign ids in button data; longer numbers name no campaign
 
 
@@ -122,10 +122,6 @@ async def on_target(update: Update, context: BotContext, draft: AnnouncementDraf
             return Step.TARGET
         draft.campaign_id, draft.title = campaign.id, campaign.spec.title
     return await ANNOUNCE.advance(update, context, draft, Step.TEXT)
-
-
-def _token(update: Update, prefix: str) -> str:
-    return pressed(update).removeprefix(prefix).removeprefix(":")
 
 
 def _campaign_id(text: str) -> int | None:
@@ -210,15 +206,14 @@ async def on_send(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return None
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    actor = await office_actor(update, context)
+    if actor is None:
         return None
-    token = _token(update, SEND)
-    draft = await ANNOUNCE.load(update, context)
-    if draft is None or draft.token != token or draft.step != Step.CONFIRM:
-        await query.answer(render_text("announce_gone"), show_alert=True)
-        return draft.step if draft is not None else END
+    draft, state = await ANNOUNCE.pressed_draft(
+        update, context, SEND, "announce_gone", Step.CONFIRM
+    )
+    if draft is None:
+        return state
     await query.answer()
     audience = await _audience(context, actor, draft)
     chat = update.effective_chat
@@ -236,70 +231,42 @@ async def on_send(update: Update, context: BotContext) -> object:
             progress_message_id=progress.message_id,
             recipients=[(p.id, p.telegram_id) for p in audience.registered if p.telegram_id],
             now=context.clock.now(),
-            flow_end=ANNOUNCE.end(update, token),
+            flow_end=ANNOUNCE.end(update, draft.token),
         )
     except DraftGone:  # pressed twice at once: the other press sent it
         await progress.edit_text(render("announce_gone"))
         return END
     state = ANNOUNCE.ended(update, context)  # committed with the broadcast
     wake_sender(context)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(None)
-        except TelegramError as exc:
-            log.warning("could not remove the buttons of the sent announcement: %s", exc)
+    await drop_buttons(update, "the sent announcement")
     return state
 
 
-async def on_cancel_button(update: Update, context: BotContext) -> object:
-    """«✖️ Hủy» under a preview: cancels that draft, and only that one."""
-    query = update.callback_query
-    if query is None:
-        return None
-    draft = await ANNOUNCE.load(update, context)
-    if draft is None or draft.token != _token(update, CANCEL):
-        await query.answer(render_text("announce_gone"), show_alert=True)
-        return draft.step if draft is not None else END
-    return await cancel(update, context)
+on_cancel_button = ANNOUNCE.cancel_button(CANCEL, "announce_gone", "announce_cancelled")
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     return await ANNOUNCE.cancel(update, context, "announce_cancelled")
 
 
-def _stay(step: Step, template: str) -> StepHandler[AnnouncementDraft]:
-    async def expect(update: Update, context: BotContext, draft: AnnouncementDraft) -> str:
-        await say(update, template)
-        return step
-
-    return expect
-
-
 def conversation() -> ConversationHandler[BotContext]:
-    on = ANNOUNCE.on
+    on, expect = ANNOUNCE.on, ANNOUNCE.expect
     return flow_conversation(
         FLOW,
         [CommandHandler("thongbao", start, filters=filters.ChatType.PRIVATE)],
         {
             Step.TARGET: [
                 CallbackQueryHandler(on(Step.TARGET, on_target), pattern=r"^tb:(all|c:\d+)$"),
-                MessageHandler(
-                    ~filters.COMMAND, on(Step.TARGET, _stay(Step.TARGET, "launch_expect_button"))
-                ),
+                MessageHandler(~filters.COMMAND, expect(Step.TARGET, "launch_expect_button")),
             ],
             Step.TEXT: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, on(Step.TEXT, on_text)),
-                MessageHandler(
-                    ~filters.COMMAND, on(Step.TEXT, _stay(Step.TEXT, "launch_expect_text"))
-                ),
+                MessageHandler(~filters.COMMAND, expect(Step.TEXT, "launch_expect_text")),
             ],
             Step.CONFIRM: [
                 CallbackQueryHandler(on_send, pattern=SEND_PATTERN),
                 CallbackQueryHandler(on_cancel_button, pattern=CANCEL_PATTERN),
-                MessageHandler(
-                    ~filters.COMMAND,
-                    on(Step.CONFIRM, _stay(Step.CONFIRM, "launch_expect_button")),
-                ),
+                MessageHandler(~filters.COMMAND, expect(Step.CONFIRM, "launch_expect_button")),
             ],
         },
         cancel,

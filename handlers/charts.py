@@ -14,7 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from telegram import InlineKeyboardButton, InputFile, Message, Update
 
 from formats.charts import MAX_BARS, render_chart
-from handlers.common import BotContext, alert, button_of, current_actor
+from handlers.common import (
+    BotContext,
+    alert,
+    button_of,
+    seeing,
+)
 from messages import label, render
 from storage.access import scope_unit_ids
 from storage.campaigns import get_campaign
@@ -34,9 +39,8 @@ def chart_button(round_id: int) -> InlineKeyboardButton:
 async def show_chart(update: Update, context: BotContext) -> None:
     query = update.callback_query
     round_id = button_of(context).id  # the gate let only the office press it
-    actor = await current_actor(update, context)
-    if query is None or actor is None or not await may_see_round(context.db, actor, round_id):
-        await alert(update, "not_allowed_short")
+    actor = await seeing(update, context, may_see_round, round_id)
+    if query is None or actor is None:
         return
     info = await get_round(context.db, round_id)
     campaign = await get_campaign(context.db, info.campaign_id) if info else None

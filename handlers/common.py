@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -23,6 +24,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackContext,
+    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     ExtBot,
@@ -144,6 +146,40 @@ async def alert(update: Update, template: str, **values: Any) -> None:
         await query.answer(render_text(template, **values), show_alert=True)
 
 
+Visibility = Callable[[Database, Actor, int], Awaitable[bool]]  # a storage.visibility question
+
+
+async def seeing(
+    update: Update, context: BotContext, may_see: Visibility, object_id: int
+) -> Actor | None:
+    """The presser, if they may see what the button names (a storage.visibility question);
+    else an alert, and nothing about it has been read."""
+    actor = await current_actor(update, context)
+    if actor is None or not await may_see(context.db, actor, object_id):
+        await alert(update, "not_allowed_short")
+        return None
+    return actor
+
+
+async def not_allowed(update: Update) -> None:
+    """Refuse the sender: an alert under a button, a message otherwise."""
+    if update.callback_query is not None:
+        await alert(update, "not_allowed_short")
+    else:
+        await say(update, "not_allowed_short")
+
+
+async def office_actor(update: Update, context: BotContext) -> Actor | None:
+    """The sender, if an office (an admin counts); otherwise refused (`not_allowed`) and
+    None. The gate checks a button's roles first: this catches a role lost since, and what
+    the gate does not check (a typed answer inside a flow)."""
+    actor = await current_actor(update, context)
+    if actor is None or actor.role != "office":
+        await not_allowed(update)
+        return None
+    return actor
+
+
 def button_of(context: BotContext) -> Button:
     """The button pressed, parsed and allowed by the gate (handlers/gate.py)."""
     if context.button is None:
@@ -156,6 +192,26 @@ async def answer_once(update: Update) -> None:
     query = update.callback_query
     if query is not None and _first_answer(query.id):
         await query.answer()
+
+
+async def drop_buttons(update: Update, what: str) -> None:
+    """Take the buttons off the message pressed (a preview, once its action is done), so an
+    old one is not pressed again by mistake; a failure only logs, naming `what` it was."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(None)
+        except TelegramError as exc:
+            log.warning("could not remove the buttons of %s: %s", what, exc)
+
+
+def inline_keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Buttons under a message, from rows of (label, callback data); an empty row is left
+    out."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row]
+         for row in rows if row]
+    )  # fmt: skip
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:
@@ -214,6 +270,7 @@ async def refuse_stranger(update: Update) -> None:
 
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 def require_role(*roles: Role) -> Callable[[H], H]:
@@ -246,9 +303,7 @@ async def busy(update: Update, context: BotContext) -> None:
     await say(update, "launch_busy")
 
 
-def stay(
-    step: object, template: str
-) -> Callable[[Update, BotContext], Coroutine[Any, Any, object]]:
+def stay(step: object, template: str) -> Callback:
     """A catch-all for a flow state: say what kind of answer is expected, keep the state."""
 
     async def handler(update: Update, context: BotContext) -> object:
@@ -258,11 +313,34 @@ def stay(
     return handler
 
 
+def typed_step(
+    step: object, handler: Callback, expect: str = "launch_expect_text"
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """A flow state answered by typing: `handler` takes the text; anything else but a command
+    is told what is expected (`expect`) and the state kept."""
+    return [
+        MessageHandler(filters.TEXT & ~filters.COMMAND, handler),
+        MessageHandler(~filters.COMMAND, stay(step, expect)),
+    ]
+
+
+def button_step(
+    step: object, *buttons: tuple[str, Callback], expect: str = "launch_expect_button"
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """A flow state answered by a button: each (pattern, handler); anything typed or sent
+    instead (not a command) is told what is expected and the state kept."""
+    handlers: list[BaseHandler[Update, BotContext, Any]] = [
+        CallbackQueryHandler(handler, pattern=pattern) for pattern, handler in buttons
+    ]
+    handlers.append(MessageHandler(~filters.COMMAND, stay(step, expect)))
+    return handlers
+
+
 def flow_conversation(
     name: str,
     entry_points: list[BaseHandler[Update, BotContext, Any]],
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
-    cancel: Callable[[Update, BotContext], Coroutine[Any, Any, object]],
+    cancel: Callback,
 ) -> ConversationHandler[BotContext]:
     """A persistent conversation with /huy from any state and a reply to other commands.
 

@@ -37,6 +37,7 @@ from handlers.common import (
     reply,
     require_role,
     say,
+    seeing,
 )
 from handlers.nominations import FIELDS, field_names
 from messages import label, render
@@ -108,9 +109,8 @@ async def workbook_button(update: Update, context: BotContext) -> None:
     """«📊 …»: the campaign's workbook. The gate let only the office and principals press it;
     the campaign must be one the presser may see, before anything of it is read."""
     campaign_id = button_of(context).id
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
-        await alert(update, "not_allowed_short")
+    actor = await seeing(update, context, may_see_campaign, campaign_id)
+    if actor is None:
         return
     campaign = await get_campaign(context.db, campaign_id)
     if campaign is not None:
@@ -122,9 +122,8 @@ async def draft_button(update: Update, context: BotContext) -> None:
     """«📄 …»: the compiled report draft of a review round (the gate lets only the office
     press it), for a round the presser may see."""
     round_id = button_of(context).id
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_round(context.db, actor, round_id):
-        await alert(update, "not_allowed_short")
+    actor = await seeing(update, context, may_see_round, round_id)
+    if actor is None:
         return
     info = await get_round(context.db, round_id)
     if info is None:

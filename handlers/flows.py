@@ -23,13 +23,17 @@ its questions, one per step, and saves the step with the draft before its questi
   Telegram may have delivered it) still moves the conversation to that step; the error is
   reported as usual and the question asked again after the apology (`StepFlow.on`): the flow
   is never one step behind what it asked, nor ahead of what the person saw last.
+
+Its preview's buttons carry the draft's token (`token_pattern`): `StepFlow.pressed_draft`
+finds the draft a button was pressed under, or says the preview is gone, and
+`StepFlow.cancel_button` is the preview's «✖️ Hủy». `StepFlow.expect` is a state's catch-all.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, fields
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -37,7 +41,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.persistence import conversation_ended, encode_key
-from handlers.common import BotContext, say
+from handlers.common import BotContext, Callback, alert, pressed, say
 from handlers.inputs import InputError
 from storage.drafts import FlowEnd, delete_draft, load_draft, save_draft
 
@@ -51,6 +55,12 @@ def new_token() -> str:
     """A draft's name in the buttons that end it (`pd:launch:<token>`): short, unguessable
     enough that an old preview's button never matches a newer draft."""
     return secrets.token_urlsafe(6)
+
+
+def token_pattern(prefix: str) -> str:
+    """The data of a preview's button that names its draft, `<prefix>:<token>`. Without a
+    token (a preview from before tokens) it is matched too, and gone all the same."""
+    return rf"^{prefix}(:[\w-]{{1,32}})?$"
 
 
 async def refuse(
@@ -141,7 +151,6 @@ class StepDraft(Protocol):
 SD = TypeVar("SD", bound=StepDraft)
 Ask = Callable[[Update, BotContext, SD], Awaitable[None]]
 StepHandler = Callable[[Update, BotContext, SD], Awaitable[object]]
-Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 class StepFlow(Flow[SD]):
@@ -185,6 +194,46 @@ class StepFlow(Flow[SD]):
             await say(update, "flow_resume", command=self.command)
             return await self.ask(update, context, draft)
         return await self.advance(update, context, fresh, first)
+
+    async def pressed_draft(
+        self, update: Update, context: BotContext, prefix: str, gone: str,
+        step: str | None = None,
+    ) -> tuple[SD | None, object]:  # fmt: skip
+        """The draft a preview's button (`<prefix>:<token>`) was pressed under, while it still
+        carries that token (and stands at `step`, when given). Otherwise (None, the state to
+        stay in: the draft's step, or the end), after the alert `gone`: that preview was
+        already acted on or cancelled."""
+        if update.callback_query is None:
+            return None, None
+        token = pressed(update).removeprefix(prefix).removeprefix(":")
+        draft = await self.load(update, context)
+        if draft is not None and draft.token == token and (step is None or draft.step == step):
+            return draft, draft.step
+        await alert(update, gone)
+        return None, draft.step if draft is not None else END
+
+    def cancel_button(self, prefix: str, gone: str, cancelled: str) -> Callback:
+        """«✖️ Hủy» under a preview (`<prefix>:<token>`): cancels that draft, and only that
+        one, saying `cancelled`; under a preview already acted on or cancelled, the alert
+        `gone` and nothing else."""
+
+        async def on_cancel_button(update: Update, context: BotContext) -> object:
+            draft, state = await self.pressed_draft(update, context, prefix, gone)
+            if draft is None:
+                return state
+            return await self.cancel(update, context, cancelled)
+
+        return on_cancel_button
+
+    def expect(self, step: str, template: str) -> Callback:
+        """The catch-all of `step`'s state: say what kind of answer it expects (with example
+        dates from today's school year) and stay; the draft is checked as for an answer."""
+
+        async def expect(update: Update, context: BotContext, draft: SD) -> str:
+            await say(update, template, now=context.clock.now())
+            return step
+
+        return self.on(step, expect)
 
     def on(self, step: str, handler: StepHandler[SD]) -> Callback:
         """`handler` as the callback of a state: it gets the draft, read strictly and checked

@@ -58,9 +58,9 @@ from handlers.nominations import (
     keyboard,
     may_see,
 )
-from handlers.unit_picker import matches
+from handlers.unit_picker import matches, units_for
 from messages import label, render, render_text
-from storage.access import scope_unit_ids
+from storage.access import may_access
 from storage.campaigns import campaigns_visible, get_campaign
 from storage.drafts import DraftGone
 from storage.models import Actor, Person
@@ -81,7 +81,7 @@ from storage.people import people_in_units
 from storage.quarters import Quarter, filing_quarters, quarter_of
 from storage.reports import evidence_names
 from storage.text import fold
-from storage.unit_tree import UnitEntry, unit_name, unit_tree
+from storage.unit_tree import unit_name
 
 FLOW = "dienhinh"
 PAGE_SIZE = 8
@@ -191,8 +191,7 @@ async def _may_file_for(context: BotContext, actor: Actor | None, unit_id: int) 
     """A principal files for their own unit, an office for any unit in its scope."""
     if actor is None or actor.role not in ("principal", "office") or not unit_id:
         return False
-    scope = await scope_unit_ids(context.db, actor)
-    return scope is None or unit_id in scope
+    return await may_access(context.db, actor, unit_id)
 
 
 def _is_self(actor: Actor, draft: NominationDraft) -> bool:
@@ -295,22 +294,15 @@ def _field_name(key: str) -> str:
     return field_names()[FIELDS.index(key)] if key in FIELDS else ""
 
 
-async def _units(context: BotContext, actor: Actor | None) -> list[UnitEntry]:
-    tree = await unit_tree(context.db)
-    scope = await scope_unit_ids(context.db, actor) if actor is not None else set()
-    return [u for u in tree if scope is None or u.id in scope]
-
-
 async def _unit_page(
     update: Update, context: BotContext, draft: NominationDraft, values: dict[str, Any]
 ) -> tuple[list[list[tuple[str, str]]], dict[str, Any]]:
-    actor_units = await _units(context, await current_actor(update, context))
-    found = matches(actor_units, draft.query)
+    units = await units_for(context, await current_actor(update, context))
+    found = matches(units.scoped, draft.query)
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(max(draft.page, 0), pages - 1)
-    top = min((u.depth for u in actor_units), default=0)
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [[(label("unit_toggle", name=u.name, on=u.id == draft.unit_id, depth=u.depth - top),
+    rows = [[(label("unit_toggle", name=u.name, on=u.id == draft.unit_id, depth=u.depth),
               f"dh:u:{u.id}")] for u in shown]  # fmt: skip
     rows.append(_turn("dh:up", page, pages))
     return rows, {**values, "page": page, "pages": pages, "query": draft.query,
@@ -434,7 +426,7 @@ async def _begin(update: Update, context: BotContext) -> Step | int:
         return ConversationHandler.END
     draft = NominationDraft(office=actor.role == "office")
     if draft.office:
-        if not await _units(context, actor):
+        if not (await units_for(context, actor)).scoped:
             await say(update, "nomination_no_units")
             return ConversationHandler.END
         return await _go(update, context, draft, Step.UNIT)

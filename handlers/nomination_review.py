@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -41,11 +39,13 @@ from handlers.common import (
     answer_once,
     button_of,
     current_actor,
+    drop_buttons,
     flow_conversation,
     incoming,
+    office_actor,
     require_role,
     say,
-    stay,
+    typed_step,
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
@@ -56,12 +56,10 @@ from handlers.nominations import (
     card_values,
     current_quarter,
     field_names,
-    fits,
     keyboard,
     may_see,
-    most_that_fit,
 )
-from messages import label, render, render_text
+from messages import fits, label, most_that_fit, render
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
     Audience,
@@ -133,21 +131,6 @@ CANCEL = "dy:px"
 # ---- who, and what they may decide --------------------------------------------------------------
 
 
-async def _office(update: Update, context: BotContext) -> Actor | None:
-    """The presser, if an office; otherwise an alert (a button) and None."""
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await _alert(update)
-        return None
-    return actor
-
-
-async def _alert(update: Update, template: str = "not_allowed_short", **values: Any) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(render_text(template, **values), show_alert=True)
-
-
 async def _reviewers(context: BotContext, actor: Actor) -> set[int]:
     person = actor.person
     office_unit = person.unit_id if person is not None and person.role == "office" else None
@@ -211,12 +194,12 @@ async def on_card(update: Update, context: BotContext) -> None:
     """A press on a card (open, approve, files, next); reject and send back are the
     conversation's. The presser's scope is checked before anything about it is read."""
     press = button_of(context)
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return
     action, nomination_id = press.kind.removeprefix("dy:"), press.id
     if not await may_see(context, actor, nomination_id):
-        await _alert(update)
+        await alert(update, "not_allowed_short")
         return
     if action == "o":
         await _show(update, context, actor, nomination_id)
@@ -292,12 +275,12 @@ async def _decide(
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:
     press = button_of(context)
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return ConversationHandler.END
     nomination_id = press.id
     if not await may_see(context, actor, nomination_id):
-        await _alert(update)
+        await alert(update, "not_allowed_short")
         return ConversationHandler.END
     card = await nomination_card(context.db, nomination_id)
     if card is None or card.nomination.status != "pending":
@@ -344,7 +327,7 @@ async def _publishable(context: BotContext, actor: Actor, quarter: Quarter) -> l
 
 
 async def publish_menu(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return
     current = current_quarter(context)
@@ -367,12 +350,12 @@ def _allowed_quarter(context: BotContext, key: int) -> Quarter | None:
 
 
 async def publish_quarter(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     quarter = _allowed_quarter(context, button_of(context).id)
     if actor is None:
         return
     if quarter is None:
-        await _alert(update)
+        await alert(update, "not_allowed_short")
         return
     await PUBLISH.save(update, context, PublishDraft(quarter.key))
     scope = await scope_unit_ids(context.db, actor)
@@ -419,7 +402,7 @@ async def _publication(
 
 
 async def publish_audience(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return
     campaign_id = button_of(context).id or None
@@ -427,7 +410,7 @@ async def publish_audience(update: Update, context: BotContext) -> None:
     if campaign_id is not None and campaign_id not in await campaigns_visible(
         context.db, scope, limit=SHOWN_CAMPAIGNS
     ):
-        await _alert(update)
+        await alert(update, "not_allowed_short")
         return
     draft = await PUBLISH.load(update, context)
     if draft is None:
@@ -467,7 +450,7 @@ async def publish_send(update: Update, context: BotContext) -> None:
     """«📨 Gửi» under a preview: the broadcast, its history and the end of the draft are one
     transaction, only if the draft still carries the button's token; so an old or repeated
     press, even after a restart, says the publication is gone and sends nothing."""
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     query = update.callback_query
     if actor is None or query is None:
         return
@@ -501,15 +484,11 @@ async def publish_send(update: Update, context: BotContext) -> None:
         await progress.edit_text(render("nomination_publish_gone"))
         return
     wake_sender(context)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(None)
-        except TelegramError as exc:
-            log.warning("could not remove the buttons of the published preview: %s", exc)
+    await drop_buttons(update, "the published preview")
 
 
 async def publish_cancel(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None or await _previewed(update, context) is None:
         return
     await PUBLISH.cancel(update, context, "announce_cancelled")
@@ -531,7 +510,7 @@ async def _managed_campaigns(context: BotContext, actor: Actor) -> list[tuple[in
 
 
 async def settings_menu(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return
     campaigns = await _managed_campaigns(context, actor)
@@ -549,19 +528,19 @@ SETTING_PATTERN = r"^dy:(cs|cd|cq):"
 
 
 async def on_setting(update: Update, context: BotContext) -> None:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     press = button_of(context)
     if actor is None:
         return
     kind, campaign_id = press.kind.removeprefix("dy:"), press.id
     if campaign_id not in {cid for cid, _ in await _managed_campaigns(context, actor)}:
-        await _alert(update)
+        await alert(update, "not_allowed_short")
         return
     settings = await campaign_settings(context.db, campaign_id)
     if kind == "cq":
         quota = press.number(1)
         if quota != 0 and quota not in QUOTAS:
-            await _alert(update)
+            await alert(update, "not_allowed_short")
             return
         settings = CampaignSettings(campaign_id, quota or None, settings.dossier)
     elif kind == "cd":
@@ -586,10 +565,7 @@ def conversation() -> ConversationHandler[BotContext]:
         REASON_FLOW,
         [CallbackQueryHandler(ask_reason, pattern=r"^dy:[rb]:")],
         {
-            Step.REASON: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
-                MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_text")),
-            ]
+            Step.REASON: typed_step(Step.REASON, on_reason),
         },
         cancel_reason,
     )

@@ -5,13 +5,13 @@ nominations section of /tiendo. What they send through the outbox is an Outgoing
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
-from handlers.common import BotContext, reply
-from messages import label, render
+from handlers.common import BotContext, inline_keyboard, reply
+from messages import fits, label, most_that_fit, render
 from storage.campaigns import audience_unit_ids, get_campaign
 from storage.dossiers import dossier_rounds, dossiers_of
 from storage.models import Actor
@@ -24,7 +24,6 @@ from storage.nominations import (
 from storage.quarters import Quarter, quarter_of
 from storage.visibility import may_see_nomination
 
-MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 # The fields of achievement (lĩnh vực) a nomination names; stored by key, worded in labels.j2.
 FIELDS = ("quan_ly", "giang_day", "hoc_tap", "nguoi_tot", "xa_hoi", "sang_kien", "khac")
 SHOWN_HISTORY = 8
@@ -33,12 +32,9 @@ Rows = Sequence[Sequence[tuple[str, str]]]
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
-    shown = [
-        [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-        for row in rows
-        if row
-    ]
-    return InlineKeyboardMarkup(shown) if shown else None
+    """`inline_keyboard`, or None when there is no button at all (no keyboard is sent)."""
+    markup = inline_keyboard(*rows)
+    return markup if markup.inline_keyboard else None
 
 
 def field_names() -> tuple[str, ...]:
@@ -47,22 +43,6 @@ def field_names() -> tuple[str, ...]:
 
 def current_quarter(context: BotContext) -> Quarter:
     return quarter_of(context.clock.now(), context.config.timezone)
-
-
-def fits(text: str) -> bool:
-    # The HTML's length bounds the parsed text's (tags and entities only get shorter).
-    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
-
-
-def most_that_fit(total: int, fits_with: Callable[[int], bool]) -> int:
-    """The largest count in [0, total] for which the message fits."""
-    if fits_with(total):
-        return total
-    low, high = 0, total  # fits_with(low), not fits_with(high)
-    while low < high - 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if fits_with(middle) else (low, middle)
-    return low
 
 
 async def may_see(context: BotContext, actor: Actor | None, nomination_id: int) -> bool:

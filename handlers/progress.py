@@ -20,17 +20,17 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from handlers import charts
 from handlers.common import (
     BotContext,
-    alert,
     button_of,
     current_actor,
     reply,
     require_role,
     say,
+    seeing,
 )
 from handlers.nominations import show_nomination_progress
 from handlers.round_close import toggle_button
 from handlers.round_deadline import deadline_button
-from messages import label, render
+from messages import fits, label, most_that_fit, render
 from storage.access import may_manage_campaign, scope_unit_ids
 from storage.campaigns import (
     Audience,
@@ -48,7 +48,6 @@ from storage.visibility import may_see_round
 
 SHOWN_CAMPAIGNS = 5
 SHOWN_UNITS = 30
-MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 
 
 @require_role("office", "principal", "teacher")
@@ -118,7 +117,7 @@ async def _rounds(
         values: dict[str, Any] = {"round": item, "units": units, "people": people,
                                   "now": context.clock.now(), "closed": item.closed}  # fmt: skip
         listed = len(people) if people else min(len(units), SHOWN_UNITS)
-        shown = _most_that_fit(listed, _fits_with("progress_round", values))
+        shown = most_that_fit(listed, _fits_with("progress_round", values))
         await reply(
             update, "progress_round", **values, shown=shown,
             reply_markup=InlineKeyboardMarkup(rows) if rows else None,
@@ -130,9 +129,8 @@ async def show_missing(update: Update, context: BotContext) -> None:
     and who has not registered, within the presser's scope. Nothing is read about the round
     before the presser is known to be entitled to it; anyone else gets an alert."""
     round_id = button_of(context).id
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_round(context.db, actor, round_id):
-        await alert(update, "not_allowed_short")
+    actor = await seeing(update, context, may_see_round, round_id)
+    if actor is None:
         return
     info = await get_round(context.db, round_id)
     if info is None:
@@ -156,30 +154,13 @@ async def show_missing(update: Update, context: BotContext) -> None:
         return {"round": info, "groups": groups, "total": len(missing),
                 "hidden": len(missing) - shown}  # fmt: skip
 
-    shown = _most_that_fit(len(missing), lambda n: _fits("progress_names", **values(n)))
+    shown = most_that_fit(len(missing), lambda n: fits(render("progress_names", **values(n))))
     await say(update, "progress_names", **values(shown))
 
 
 def _fits_with(template: str, values: dict[str, Any]) -> Callable[[int], bool]:
     """Does the template fit when it lists the first `shown` items?"""
-    return lambda shown: _fits(template, **values, shown=shown)
-
-
-def _fits(template: str, **values: Any) -> bool:
-    # The HTML's length bounds the parsed text's (tags and entities only get shorter).
-    text = render(template, **values)
-    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
-
-
-def _most_that_fit(total: int, fits: Callable[[int], bool]) -> int:
-    """The largest count in [0, total] whose message fits (a message listing none does)."""
-    if fits(total):
-        return total
-    low, high = 0, total  # fits(low), not fits(high)
-    while low < high - 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if fits(middle) else (low, middle)
-    return low
+    return lambda shown: fits(render(template, **values, shown=shown))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

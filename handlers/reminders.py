@@ -97,8 +97,9 @@ async def pick_round(update: Update, context: BotContext) -> None:
 
 
 async def _round(update: Update, context: BotContext) -> tuple[Actor, RoundInfo, Owing] | None:
-    """The round a button names, with who owes it in the presser's scope. Nothing about the
-    round is read before the presser is known to be entitled to see it."""
+    """The open round a button names, with who owes it in the presser's scope (a closed one:
+    said so, and None). Nothing about the round is read before the presser is known to be
+    entitled to see it."""
     round_id = button_of(context).id
     actor = await current_actor(update, context)
     if actor is None or not _office(actor) or not await may_see_round(context.db, actor, round_id):
@@ -107,6 +108,9 @@ async def _round(update: Update, context: BotContext) -> tuple[Actor, RoundInfo,
     info = await get_round(context.db, round_id)
     campaign = await load_campaign(context.db, info.campaign_id) if info else None
     if info is None or campaign is None:
+        return None
+    if info.closed:
+        await say(update, "round_already_closed", round=info)
         return None
     scope = await scope_unit_ids(context.db, actor)
     audience = await campaign_audience(context.db, campaign.spec)
@@ -120,9 +124,6 @@ async def preview(update: Update, context: BotContext) -> None:
     if found is None:
         return
     _, info, owing = found
-    if info.closed:
-        await say(update, "round_already_closed", round=info)
-        return
     last = await last_manual(context.db, info.id)
     values: dict[str, Any] = {
         "round": info,
@@ -147,9 +148,6 @@ async def send(update: Update, context: BotContext) -> None:
     if found is None:
         return
     actor, info, owing = found
-    if info.closed:
-        await say(update, "round_already_closed", round=info)
-        return
     if not owing.recipients:
         await say(update, "remind_nobody", round=info, owing=owing, last=None, last_by={},
                   now=context.clock.now())  # fmt: skip

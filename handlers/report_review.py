@@ -6,7 +6,6 @@ filled in. When it comes back, that office person is told what changed (handlers
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,8 +15,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from formats.forms import QuestionType
@@ -25,11 +22,12 @@ from handlers.common import (
     BotContext,
     alert,
     button_of,
-    current_actor,
     flow_conversation,
     incoming,
+    office_actor,
     say,
-    stay,
+    seeing,
+    typed_step,
     wake_sender,
 )
 from handlers.evidence import send_evidence_file
@@ -38,8 +36,6 @@ from handlers.inputs import InputError, check_length
 from handlers.reports import form_of, summary_lines
 from messages import label, render
 from storage.access import may_access, scope_unit_ids
-from storage.db import Database
-from storage.models import Actor
 from storage.outgoing import Button, OutgoingMessage
 from storage.reports import (
     Notice,
@@ -60,9 +56,6 @@ SHOWN = 30
 SHOWN_FILES = 40  # evidence buttons under a report (Telegram allows 100 buttons a keyboard)
 
 
-Visibility = Callable[[Database, Actor, int], Awaitable[bool]]
-
-
 class Step(StrEnum):
     REASON = "reason"
 
@@ -77,32 +70,9 @@ class ReturnDraft:
 RETURN: Flow[ReturnDraft] = Flow(FLOW, ReturnDraft, lost="review_lost")
 
 
-async def _office(update: Update, context: BotContext) -> Actor | None:
-    """The office person writing a reason (a message: the gate only checks the button that
-    started it, so a role lost meanwhile is caught here)."""
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await say(update, "not_allowed_short")
-        return None
-    return actor
-
-
-async def _seeing(
-    update: Update, context: BotContext, may_see: Visibility, object_id: int
-) -> Actor | None:
-    """The presser, if they may see what the button names (a storage.visibility question);
-    else an alert, and nothing about it has been read. Only the office gets this far (the
-    gate, handlers/permissions.py)."""
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see(context.db, actor, object_id):
-        await alert(update, "not_allowed_short")
-        return None
-    return actor
-
-
 async def list_submitted(update: Update, context: BotContext) -> None:
     round_id = button_of(context).id
-    actor = await _seeing(update, context, may_see_round, round_id)
+    actor = await seeing(update, context, may_see_round, round_id)
     if actor is None:
         return
     info = await get_round(context.db, round_id)
@@ -120,7 +90,7 @@ async def list_submitted(update: Update, context: BotContext) -> None:
 
 async def show_submitted(update: Update, context: BotContext) -> None:
     submission_id = button_of(context).id
-    if await _seeing(update, context, may_see_submission, submission_id) is None:
+    if await seeing(update, context, may_see_submission, submission_id) is None:
         return
     entry = await author_of(context.db, submission_id)
     submission = await get_submission(context.db, submission_id)
@@ -157,7 +127,7 @@ async def send_evidence(update: Update, context: BotContext) -> None:
     file id. The press names the submission and the file; both are checked first."""
     press = button_of(context)
     submission_id, evidence_id = press.number(0), press.number(1)
-    actor = await _seeing(update, context, may_see_submission, submission_id)
+    actor = await seeing(update, context, may_see_submission, submission_id)
     if actor is None:
         return
     if not await may_see_evidence(context.db, actor, submission_id, evidence_id):
@@ -181,7 +151,7 @@ async def send_evidence(update: Update, context: BotContext) -> None:
 
 async def ask_reason(update: Update, context: BotContext) -> Step | int:
     submission_id = button_of(context).id
-    actor = await _seeing(update, context, may_see_submission, submission_id)
+    actor = await seeing(update, context, may_see_submission, submission_id)
     entry = await author_of(context.db, submission_id) if actor is not None else None
     if actor is None or entry is None:
         return ConversationHandler.END
@@ -191,7 +161,7 @@ async def ask_reason(update: Update, context: BotContext) -> Step | int:
 
 
 async def on_reason(update: Update, context: BotContext) -> Step | int:
-    actor = await _office(update, context)
+    actor = await office_actor(update, context)
     if actor is None:
         return ConversationHandler.END
     try:
@@ -239,10 +209,7 @@ def conversation() -> ConversationHandler[BotContext]:
         FLOW,
         [CallbackQueryHandler(ask_reason, pattern=r"^rb:\d+$")],
         {
-            Step.REASON: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason),
-                MessageHandler(~filters.COMMAND, stay(Step.REASON, "launch_expect_text")),
-            ]
+            Step.REASON: typed_step(Step.REASON, on_reason),
         },
         cancel,
     )

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -40,9 +40,11 @@ from handlers.common import (
     current_actor,
     flow_conversation,
     incoming,
+    inline_keyboard,
     pressed,
     require_role,
     say,
+    seeing,
     wake_sender,
 )
 from handlers.evidence import incoming_file, keep_file
@@ -119,16 +121,6 @@ async def _person(update: Update, context: BotContext) -> Person | None:
     return actor.person if actor is not None else None
 
 
-def _rows(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-            for row in rows
-            if row
-        ]
-    )
-
-
 # ---- choosing a round -----------------------------------------------------------------
 
 
@@ -147,9 +139,7 @@ async def from_campaign(update: Update, context: BotContext) -> None:
     if campaign_id == 0:  # the office's preview of a launch
         await alert(update, "ack_preview")
         return
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_campaign(context.db, actor, campaign_id):
-        await alert(update, "not_allowed_short")
+    if await seeing(update, context, may_see_campaign, campaign_id) is None:
         return
     await _list(update, context, campaign_id=campaign_id)
 
@@ -169,22 +159,37 @@ async def _list(update: Update, context: BotContext, campaign_id: int | None) ->
         [(label("report_task", task=task, now=context.clock.now()), f"rpt:{task.round.id}")]
         for task in tasks[:10]
     ]
-    await say(update, "report_choose", _rows(*buttons), tasks=tasks[:10], now=context.clock.now())
+    await say(
+        update,
+        "report_choose",
+        inline_keyboard(*buttons),
+        tasks=tasks[:10],
+        now=context.clock.now(),
+    )
+
+
+async def _open(update: Update, context: BotContext) -> tuple[Submission, RoundInfo] | None:
+    """The report of the round the button names, opened for the presser (the flow now at
+    it); None, said so, if the round is not theirs to answer or is closed."""
+    person = await _person(update, context)
+    info = await answerable_round(context.db, person, button_of(context).id) if person else None
+    if person is None or info is None:
+        await say(update, "report_not_yours")
+        return None
+    if info.closed:
+        await say(update, "report_round_closed", round=info)
+        return None
+    submission = await open_submission(context.db, info, person, context.clock.now())
+    await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    return submission, info
 
 
 async def choose(update: Update, context: BotContext) -> Step | int:
     """A round picked from the list, or opened directly by a button elsewhere."""
-    round_id = button_of(context).id
-    person = await _person(update, context)
-    info = await answerable_round(context.db, person, round_id) if person else None
-    if person is None or info is None:
-        await say(update, "report_not_yours")
+    opened = await _open(update, context)
+    if opened is None:
         return ConversationHandler.END
-    if info.closed:
-        await say(update, "report_round_closed", round=info)
-        return ConversationHandler.END
-    submission = await open_submission(context.db, info, person, context.clock.now())
-    await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    submission, info = opened
     if submission.status == "returned":
         await say(update, "report_returned_reason", submission=submission, round=info)
     if submission.status != "draft":
@@ -194,17 +199,10 @@ async def choose(update: Update, context: BotContext) -> Step | int:
 
 async def edit_sent(update: Update, context: BotContext) -> Step | int:
     """«Sửa» under a sent report shown read-only: the way into correcting it."""
-    round_id = button_of(context).id
-    person = await _person(update, context)
-    info = await answerable_round(context.db, person, round_id) if person else None
-    if person is None or info is None:
-        await say(update, "report_not_yours")
+    opened = await _open(update, context)
+    if opened is None:
         return ConversationHandler.END
-    if info.closed:
-        await say(update, "report_round_closed", round=info)
-        return ConversationHandler.END
-    submission = await open_submission(context.db, info, person, context.clock.now())
-    await _set_flow(update, context, ReportDraft(submission.id, info.id))
+    submission, info = opened
     if submission.status == "draft":  # never sent: answer it from where it stands
         return await _ask(update, context, submission, info, intro=True)
     return await _pick(update, context, info)
@@ -258,7 +256,7 @@ def _question_keyboard(question: Question, step: int, answered: bool) -> InlineK
     if not question.required:
         extra.append((label("skip"), "rp:skip"))
     rows.append(extra)
-    return _rows(*rows)
+    return inline_keyboard(*rows)
 
 
 async def _shown(context: BotContext, question: Question, value: Any) -> str:
@@ -381,7 +379,9 @@ async def _file(update: Update, context: BotContext, state: Current) -> Step | i
         files.append(evidence_id)
     await save_answer(context.db, submission.id, question.key, files, submission.step,
                       context.clock.now())  # fmt: skip
-    keyboard = _rows([(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")])
+    keyboard = inline_keyboard(
+        [(label("files_done"), "rp:done")], [(label("files_remove"), "rp:rmfiles")]
+    )
     await say(update, "answer_file_received", keyboard, name=file.name, count=len(files))
     return Step.ANSWER
 
@@ -516,10 +516,14 @@ async def _review(
         if opening:
             await discard_draft(context.db, submission.id)
             await REPORT.drop(update, context)
-        keyboard = _rows([(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")])
+        keyboard = inline_keyboard(
+            [(label("report_edit"), f"rpe:{info.id}" if opening else "rp:edit")]
+        )
         await say(update, "report_sent", keyboard, editing=not opening, **values)
         return ConversationHandler.END if opening else Step.REVIEW
-    keyboard = _rows([(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")])
+    keyboard = inline_keyboard(
+        [(label("report_submit"), "rp:submit"), (label("report_edit"), "rp:edit")]
+    )
     await say(update, "report_summary", keyboard, late=now > info.deadline, **values)
     return Step.REVIEW
 
@@ -552,7 +556,7 @@ async def _pick(update: Update, context: BotContext, info: RoundInfo) -> Step:
         [(label("question_pick", number=i + 1, prompt=q.prompt), f"rp:q:{i}")]
         for i, q in enumerate(questions)
     ]
-    await say(update, "report_pick", _rows(*rows))
+    await say(update, "report_pick", inline_keyboard(*rows))
     return Step.PICK
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.common import BotContext, alert, button_of, current_actor, reschedule, say
+from handlers.common import BotContext, button_of, current_actor, not_allowed, reschedule, say
 from messages import label
 from storage.access import may_manage_campaign
 from storage.campaigns import get_campaign
@@ -16,13 +16,14 @@ from storage.reports import RoundInfo, get_round, set_round_closed
 from storage.visibility import may_see_round
 
 
-async def _manageable(update: Update, context: BotContext) -> RoundInfo | None:
-    """The round a button names, if the presser may close or reopen it (else an alert).
-    Nothing about the round is read before the presser is known to be entitled to see it."""
-    round_id = button_of(context).id
+async def manageable_round(update: Update, context: BotContext, round_id: int) -> RoundInfo | None:
+    """The round, if the sender may close or reopen it or move its deadline
+    (handlers/round_deadline.py); otherwise refused — an alert under a button, a message
+    otherwise — and None. Nothing about the round is read before the sender is known to be
+    entitled to see it."""
     actor = await current_actor(update, context)
     if actor is None or not await may_see_round(context.db, actor, round_id):
-        await alert(update, "not_allowed_short")
+        await not_allowed(update)
         return None
     info = await get_round(context.db, round_id)
     campaign = await get_campaign(context.db, info.campaign_id) if info else None
@@ -31,7 +32,7 @@ async def _manageable(update: Update, context: BotContext) -> RoundInfo | None:
         or campaign is None
         or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
     ):
-        await alert(update, "not_allowed_short")
+        await not_allowed(update)
         return None
     return info
 
@@ -44,7 +45,7 @@ def toggle_button(round_id: int, closed: bool) -> InlineKeyboardButton:
 
 
 async def ask(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context)
+    info = await manageable_round(update, context, button_of(context).id)
     if info is None:
         return
     if info.closed:
@@ -58,7 +59,7 @@ async def ask(update: Update, context: BotContext) -> None:
 
 
 async def close(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context)
+    info = await manageable_round(update, context, button_of(context).id)
     if info is None:
         return
     if not await set_round_closed(context.db, info.id, True):
@@ -70,7 +71,7 @@ async def close(update: Update, context: BotContext) -> None:
 
 
 async def reopen(update: Update, context: BotContext) -> None:
-    info = await _manageable(update, context)
+    info = await manageable_round(update, context, button_of(context).id)
     if info is None:
         return
     changed = await set_round_closed(context.db, info.id, False)

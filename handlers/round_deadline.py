@@ -21,23 +21,18 @@ from telegram.ext import (
 
 from handlers.common import (
     BotContext,
-    alert,
     button_of,
-    current_actor,
+    button_step,
     flow_conversation,
     incoming,
     reschedule,
     say,
-    stay,
 )
 from handlers.flows import Flow, refuse
 from handlers.inputs import InputError, parse_deadline
+from handlers.round_close import manageable_round
 from messages import label
-from storage.access import may_manage_campaign
-from storage.campaigns import get_campaign
-from storage.reports import RoundInfo, get_round
 from storage.schedule import move_deadline
-from storage.visibility import may_see_round
 
 
 class Step(StrEnum):
@@ -59,34 +54,8 @@ def deadline_button(round_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(label("move_deadline"), callback_data=f"rd:{round_id}")
 
 
-async def _manageable(update: Update, context: BotContext, round_id: int) -> RoundInfo | None:
-    """The round, if the sender may move its deadline (as for closing it), else an alert.
-    Nothing about the round is read before the sender is known to be entitled to see it."""
-    actor = await current_actor(update, context)
-    if actor is None or not await may_see_round(context.db, actor, round_id):
-        await _refuse(update)
-        return None
-    info = await get_round(context.db, round_id)
-    campaign = await get_campaign(context.db, info.campaign_id) if info else None
-    if (
-        info is None
-        or campaign is None
-        or not await may_manage_campaign(context.db, actor, campaign.spec.issuer_unit_id)
-    ):
-        await _refuse(update)
-        return None
-    return info
-
-
-async def _refuse(update: Update) -> None:
-    if update.callback_query is not None:
-        await alert(update, "not_allowed_short")
-    else:
-        await say(update, "not_allowed_short")
-
-
 async def ask(update: Update, context: BotContext) -> Step | int:
-    info = await _manageable(update, context, button_of(context).id)
+    info = await manageable_round(update, context, button_of(context).id)
     if info is None:
         return ConversationHandler.END
     if info.closed:
@@ -101,7 +70,7 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
     draft = await FLOW.load(update, context)
     if draft is None:
         return await FLOW.lost(update, context)
-    info = await _manageable(update, context, draft.round_id)
+    info = await manageable_round(update, context, draft.round_id)
     if info is None:
         await FLOW.drop(update, context)
         return ConversationHandler.END
@@ -129,7 +98,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     if draft is None or not draft.deadline:
         return await FLOW.lost(update, context)
     await FLOW.drop(update, context)
-    info = await _manageable(update, context, draft.round_id)
+    info = await manageable_round(update, context, draft.round_id)
     if info is None:
         return ConversationHandler.END
     deadline = datetime.fromisoformat(draft.deadline)
@@ -158,11 +127,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                     MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
                     MessageHandler(~filters.COMMAND, expect_deadline),
                 ],
-                Step.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=r"^rdy$"),
-                    CallbackQueryHandler(cancel, pattern=r"^rdn$"),
-                    MessageHandler(~filters.COMMAND, stay(Step.CONFIRM, "launch_expect_button")),
-                ],
+                Step.CONFIRM: button_step(Step.CONFIRM, (r"^rdy$", confirm), (r"^rdn$", cancel)),
             },
             cancel,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -110,6 +110,26 @@ def clip(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip() + "…"
+
+
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
+
+
+def fits(text: str) -> bool:
+    """Does the text fit in one Telegram message? Of an HTML text, its length bounds the
+    parsed text's (tags and entities only get shorter)."""
+    return len(text.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
+
+
+def most_that_fit(total: int, fits_with: Callable[[int], bool]) -> int:
+    """The largest count in [0, total] for which the message fits (one listing none does)."""
+    if fits_with(total):
+        return total
+    low, high = 0, total  # fits_with(low), not fits_with(high)
+    while low < high - 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits_with(middle) else (low, middle)
+    return low
 
 
 @dataclass(frozen=True)

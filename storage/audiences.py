@@ -15,17 +15,7 @@ from datetime import datetime
 from storage.models import Person
 from storage.outbox import enqueue_broadcast
 from storage.outgoing import OutgoingMessage, UndecodableMessage, legacy_keyboards
-
-# The unit and its ancestors.
-_PATH_UP = """
-    WITH RECURSIVE up(id, depth) AS (
-        SELECT id, 0 FROM units WHERE id = ?
-        UNION ALL
-        SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id
-        WHERE u.parent_id IS NOT NULL AND up.depth < 50
-    )
-    SELECT id FROM up
-"""
+from storage.unit_tree import read_path_up
 
 
 def answers_rounds(role: str, kinds: Iterable[str]) -> bool:
@@ -41,7 +31,7 @@ def queue_missed_campaigns(conn: sqlite3.Connection, person: Person, now: dateti
     transaction; returns how many were queued."""
     if person.telegram_id is None or not person.active:
         return 0
-    path = {row[0] for row in conn.execute(_PATH_UP, (person.unit_id,))}
+    path = read_path_up(conn, person.unit_id)
     unit_active = conn.execute(
         "SELECT active FROM units WHERE id = ?", (person.unit_id,)
     ).fetchone()

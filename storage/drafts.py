@@ -92,9 +92,3 @@ def end_flow(conn: sqlite3.Connection, end: FlowEnd) -> None:
     remove_draft(conn, end.telegram_id, end.flow)
     if end.conversation is not None:
         conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", end.conversation)
-
-
-async def draft_with_token(db: Database, telegram_id: int, flow: str, token: str) -> bool:
-    """Is the person's draft of the flow still the one with this token?"""
-    draft = await load_draft(db, telegram_id, flow)
-    return draft is not None and draft.get("token") == token

@@ -10,15 +10,6 @@ ROLES: tuple[Role, ...] = ("office", "principal", "teacher")
 
 
 @dataclass(frozen=True)
-class Unit:
-    id: int
-    code: str
-    name: str
-    parent_id: int | None
-    active: bool
-
-
-@dataclass(frozen=True)
 class Person:
     id: int
     full_name: str

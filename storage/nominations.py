@@ -18,13 +18,12 @@ from storage.db import Database
 from storage.drafts import FlowEnd, consume_draft, end_flow
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
-from storage.outbox import enqueue_broadcast
+from storage.outbox import enqueue_broadcast, enqueue_to_person
 from storage.outgoing import OutgoingMessage
 from storage.people import person_from_row
 from storage.quarters import Quarter
 from storage.text import fold, name_order_key
 
-KINDS = ("individual", "collective")
 ACTIVE = ("pending", "returned", "approved")  # what counts against the quota
 OPEN = ("pending", "returned")  # not decided yet
 RECOGNITION_WINDOW = 4  # quarters looked back for an earlier recognition
@@ -239,27 +238,6 @@ def _history(
     )  # fmt: skip
 
 
-def _notify(
-    conn: sqlite3.Connection, person_id: int | None, message: OutgoingMessage | None,
-    created_by: int | None, campaign_id: int | None, now: datetime,
-) -> bool:  # fmt: skip
-    """Queue `message` to a person if they are active and registered; True if queued."""
-    if person_id is None or message is None:
-        return False
-    row = conn.execute(
-        "SELECT telegram_id FROM people WHERE id = ? AND active = 1 AND telegram_id IS NOT NULL",
-        (person_id,),
-    ).fetchone()
-    if row is None:
-        return False
-    enqueue_broadcast(
-        conn, kind="announcement", campaign_id=campaign_id, message=message,
-        created_by=created_by, progress_chat_id=None, progress_message_id=None,
-        recipients=[(person_id, int(row[0]))], now=now,
-    )  # fmt: skip
-    return True
-
-
 # ---- the tree: who reviews ------------------------------------------------------------------
 
 
@@ -437,7 +415,8 @@ async def resend_nomination(
              stamp, stamp, nomination_id),
         )  # fmt: skip
         _history(conn, nomination_id, "edited", person_id, telegram_id, now)
-        _notify(conn, before.returned_by, notice, telegram_id, spec.campaign_id, now)
+        enqueue_to_person(conn, before.returned_by, notice, created_by=telegram_id,
+                          campaign_id=spec.campaign_id, now=now)  # fmt: skip
         return True
 
     return await db.transact(work)
@@ -610,8 +589,8 @@ async def decide(
         _history(conn, nomination_id, event, person_id, telegram_id, now, unit_id=reviewer,
                  reason=reason)  # fmt: skip
         decision = Decision(outcome, before, tree.names.get(reviewer, ""), forwarded_to, reason)
-        _notify(conn, before.nominated_by, notice(decision), telegram_id, before.campaign_id,
-                now)  # fmt: skip
+        enqueue_to_person(conn, before.nominated_by, notice(decision), created_by=telegram_id,
+                          campaign_id=before.campaign_id, now=now)  # fmt: skip
         return decision
 
     return await db.transact(work)

@@ -131,6 +131,29 @@ def enqueue_broadcast(
     return broadcast_id
 
 
+def enqueue_to_person(
+    conn: sqlite3.Connection, person_id: int | None, message: OutgoingMessage | None, *,
+    created_by: int | None, campaign_id: int | None, now: datetime,
+) -> bool:  # fmt: skip
+    """A message a business action causes (a send-back, a decision), queued to one person in
+    the action's own transaction: an announcement of one row, no progress message, if they
+    are active and registered. True if queued."""
+    if person_id is None or message is None:
+        return False
+    row = conn.execute(
+        "SELECT telegram_id FROM people WHERE id = ? AND active = 1 AND telegram_id IS NOT NULL",
+        (person_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    enqueue_broadcast(
+        conn, kind="announcement", campaign_id=campaign_id, message=message,
+        created_by=created_by, progress_chat_id=None, progress_message_id=None,
+        recipients=[(person_id, int(row[0]))], now=now,
+    )  # fmt: skip
+    return True
+
+
 async def create_broadcast(
     db: Database,
     *,

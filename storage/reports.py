@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.drafts import FlowEnd, end_flow, read_draft
 from storage.models import Person
 from storage.ordering import UnitOrder, read_unit_order
-from storage.outbox import enqueue_broadcast
+from storage.outbox import enqueue_to_person
 from storage.outgoing import OutgoingMessage
 
 
@@ -217,10 +217,6 @@ async def answered_by_principal(
     return await db.read(work)
 
 
-async def find_submission(db: Database, round_id: int, subject: str) -> Submission | None:
-    return await db.read(lambda conn: _select_submission_of(conn, round_id, subject))
-
-
 async def get_submission(db: Database, submission_id: int) -> Submission | None:
     return await db.read(lambda conn: _select_submission(conn, submission_id))
 
@@ -350,27 +346,6 @@ class Notice:
     created_by: int | None
 
 
-def _queue_notice(
-    conn: sqlite3.Connection, notice: Notice, person_id: int | None, campaign_id: int,
-    now: datetime,
-) -> bool:  # fmt: skip
-    """Queue `notice` to a person if they are active and registered; True if queued."""
-    if person_id is None:
-        return False
-    row = conn.execute(
-        "SELECT telegram_id FROM people WHERE id = ? AND active = 1 AND telegram_id IS NOT NULL",
-        (person_id,),
-    ).fetchone()
-    if row is None:
-        return False
-    enqueue_broadcast(
-        conn, kind="announcement", campaign_id=campaign_id, message=notice.message,
-        created_by=notice.created_by, progress_chat_id=None, progress_message_id=None,
-        recipients=[(person_id, int(row[0]))], now=now,
-    )  # fmt: skip
-    return True
-
-
 async def submit(
     db: Database, submission_id: int, author_id: int, deadline: datetime, now: datetime,
     flow_end: FlowEnd | None = None, comeback: Notice | None = None,
@@ -419,7 +394,9 @@ async def submit(
             )
             receipt = Receipt(version, now, late_now, correction=version > 1)
         if status == "returned" and comeback is not None:
-            _queue_notice(conn, comeback, returned_by, campaign_id, now)
+            enqueue_to_person(conn, returned_by, comeback.message,
+                              created_by=comeback.created_by, campaign_id=campaign_id,
+                              now=now)  # fmt: skip
         if flow_end is not None:
             end_flow(conn, flow_end)
         return receipt
@@ -460,18 +437,11 @@ async def return_for_additions(
                 " JOIN rounds r ON r.id = s.round_id WHERE s.id = ?",
                 (submission_id,),
             ).fetchone()
-            _queue_notice(conn, notice, row[0], row[1], now)
+            enqueue_to_person(conn, row[0], notice.message, created_by=notice.created_by,
+                              campaign_id=row[1], now=now)  # fmt: skip
         return True
 
     return await db.transact(work)
-
-
-async def history_count(db: Database, submission_id: int) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT COUNT(*) FROM submission_history WHERE submission_id = ?", (submission_id,)
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -490,11 +460,6 @@ _EVIDENCE_SELECT = "SELECT id, file_id, file_name, mime_type, size, path, kind F
 
 async def evidence_by_unique_id(db: Database, file_unique_id: str) -> Evidence | None:
     row = await db.fetchone(_EVIDENCE_SELECT + " WHERE file_unique_id = ?", (file_unique_id,))
-    return None if row is None else Evidence(*row)
-
-
-async def get_evidence(db: Database, evidence_id: int) -> Evidence | None:
-    row = await db.fetchone(_EVIDENCE_SELECT + " WHERE id = ?", (evidence_id,))
     return None if row is None else Evidence(*row)
 
 

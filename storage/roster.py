@@ -498,18 +498,6 @@ async def export_rows(db: Database) -> list[RosterExportRow]:
     )
 
 
-async def units_by_code(db: Database, codes: list[str]) -> dict[str, int]:
-    """Active units among the codes given, code → id."""
-    if not codes:
-        return {}
-    marks = ",".join("?" * len(codes))
-    rows = await db.fetchall(
-        f"SELECT code, id FROM units WHERE active = 1 AND code IN ({marks})",  # noqa: S608
-        tuple(codes),
-    )
-    return {row[0]: row[1] for row in rows}
-
-
 async def unit_names(db: Database, scope: set[int] | None) -> list[tuple[str, str]]:
     """(code, name) of active units in the scope (None: all), in unit-tree order."""
 

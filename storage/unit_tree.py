@@ -6,7 +6,28 @@ import sqlite3
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.ordering import read_unit_order
+from storage.ordering import UnitOrder
+
+# The unit and its ancestors.
+_PATH_UP = """
+    WITH RECURSIVE up(id, depth) AS (
+        SELECT id, 0 FROM units WHERE id = ?
+        UNION ALL
+        SELECT u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.id
+        WHERE u.parent_id IS NOT NULL AND up.depth < 50
+    )
+    SELECT id FROM up
+"""
+
+
+def read_path_up(conn: sqlite3.Connection, unit_id: int) -> set[int]:
+    """The unit and every unit above it, inside a caller's read or transaction."""
+    return {row[0] for row in conn.execute(_PATH_UP, (unit_id,))}
+
+
+async def path_up(db: Database, unit_id: int) -> set[int]:
+    """The unit and every unit above it (a school, its Phòng, the Sở)."""
+    return await db.read(lambda conn: read_path_up(conn, unit_id))
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,7 @@ def _read_tree(conn: sqlite3.Connection) -> list[UnitEntry]:
             level, parent = level + 1, parent_of[parent]
         return level
 
-    order = read_unit_order(conn)
+    order = UnitOrder((row[0], row[1]) for row in rows)  # the tree order, from this read
     active = [row for row in rows if row[4]]
     return [
         UnitEntry(row[0], row[2], row[3], depth(row[0]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from storage.access import scope_unit_ids
+from storage.access import may_access, scope_unit_ids
 from storage.campaigns import campaign_visible, was_recipient
 from storage.db import Database
 from storage.models import Actor
@@ -46,8 +46,7 @@ async def may_see_submission(db: Database, actor: Actor, submission_id: int) -> 
         return True
     if status == "draft":
         return False
-    scope = await scope_unit_ids(db, actor)
-    return scope is None or unit_id in scope
+    return await may_access(db, actor, unit_id)
 
 
 async def may_see_evidence(
@@ -73,5 +72,4 @@ async def may_see_nomination(db: Database, actor: Actor, nomination_id: int) -> 
     unit_id = await db.fetchval("SELECT unit_id FROM nominations WHERE id = ?", (nomination_id,))
     if unit_id is None or actor.role not in ("office", "principal"):
         return False
-    scope = await scope_unit_ids(db, actor)
-    return scope is None or unit_id in scope
+    return await may_access(db, actor, unit_id)

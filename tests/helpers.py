@@ -29,6 +29,38 @@ OTHER_DISTRICT: tuple[tuple[str, ...], ...] = (
 )
 TWO_DISTRICTS = (*BASIC_ROWS, *OTHER_DISTRICT)
 
+# A teacher survey with one question of each type (tests/test_exports.py, bench/export.py).
+SURVEY = """
+title: Khảo sát giáo viên
+questions:
+  - key: ghi_chu
+    prompt: Việc đã làm
+  - key: so_hs
+    prompt: Số học sinh được giúp đỡ
+    type: số nguyên
+  - key: kinh_phi
+    prompt: Kinh phí đã vận động (triệu đồng)
+    type: số
+  - key: ty_le
+    prompt: Tỷ lệ lớp tham gia
+    type: phần trăm
+  - key: hoc_bong
+    prompt: Có trao học bổng không?
+    type: có/không
+  - key: muc_do
+    prompt: Mức độ hoàn thành
+    type: lựa chọn
+    choices: [Vượt chỉ tiêu, Đạt chỉ tiêu, Chưa đạt]
+  - key: ngay
+    prompt: Ngày tổ chức
+    type: ngày
+    required: không
+  - key: minh_chung
+    prompt: Minh chứng
+    type: tệp
+    required: không
+"""
+
 
 def csv_file(
     rows: Sequence[Sequence[str]],

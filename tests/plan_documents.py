@@ -86,3 +86,14 @@ def docx_bytes(text: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def plan_bytes(name: str, kind: str) -> bytes:
+    """A test plan's file as an office sends it: the .txt itself, a .docx made from it, or
+    the shipped .pdf."""
+    source = PLANS / f"{name}.txt"
+    if kind == "txt":
+        return source.read_bytes()
+    if kind == "docx":
+        return docx_bytes(source.read_text(encoding="utf-8"))
+    return source.with_suffix(".pdf").read_bytes()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from storage.outbox import create_broadcast
 from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID
 from tests.helpers import NOW
-from tests.test_cli import module_env
+from tests.test_cli import module_env, start_module
 from tests.test_outbox import PAYLOAD, registered_recipients
 
 RECIPIENTS = 1000
@@ -67,13 +66,7 @@ async def test_sigkill_halfway_then_restart(telegram: FakeTelegram, tmp_path: Pa
     for chat in [*chats, ADMIN_ID]:
         telegram.user(chat)
 
-    async def start(log_name: str) -> asyncio.subprocess.Process:
-        with (tmp_path / log_name).open("wb") as log:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", env=env, cwd=tmp_path, stdout=log, stderr=log
-            )
-
-    first = await start("first.log")
+    first = await start_module(env, tmp_path, "first.log")
     try:
         await telegram.wait_until(lambda: sum(delivered(telegram).values()) >= 500, timeout=20)
     finally:
@@ -83,7 +76,7 @@ async def test_sigkill_halfway_then_restart(telegram: FakeTelegram, tmp_path: Pa
     sending = in_flight(Path(env["DATABASE_PATH"]))
     assert at_kill < RECIPIENTS, "the broadcast finished before the kill"
 
-    second = await start("second.log")
+    second = await start_module(env, tmp_path, "second.log")
     try:
         await telegram.wait_until(
             lambda: any("Đã gửi xong:" in m.shown for m in telegram.messages_to(ADMIN_ID)),

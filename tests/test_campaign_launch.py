@@ -51,9 +51,29 @@ async def press(user: FakeUser, button: str, expect: str) -> SentMessage:
     return await user.expect(expect)
 
 
-async def walk_to_rounds(office: FakeUser) -> None:
+async def begin(office: FakeUser) -> None:
+    """/phatdong and the title: the draft at «Bước 2»."""
     await answer(office, "/phatdong", "Bước 1")
     await answer(office, TITLE, "Bước 2")
+
+
+async def skip_to_roles(office: FakeUser, *steps: str) -> SentMessage:
+    """From a skippable step, «⏭ Bỏ qua» to each of `steps`, then all units: the roles
+    question («Bước 7»)."""
+    for step in steps:
+        await press(office, "⏭ Bỏ qua", step)
+    return await press(office, "Tất cả đơn vị", "Bước 7")
+
+
+async def skip_to_rounds(office: FakeUser, *steps: str) -> None:
+    """As `skip_to_roles`, then the default roles and no document: the rounds («Bước 9»)."""
+    await skip_to_roles(office, *steps)
+    await press(office, "Tiếp tục ➡️", "Bước 8")
+    await press(office, "⏭ Bỏ qua", "Bước 9")
+
+
+async def walk_to_rounds(office: FakeUser) -> None:
+    await begin(office)
     await answer(office, "1234/KH-SGDĐT", "Bước 3")
     await answer(office, "31/02/2024 - 31/05/2024", "Ngày 31/02/2024 không tồn tại")
     await answer(office, "31/05/2024 - 01/09/2023", "đứng trước ngày bắt đầu")
@@ -181,8 +201,7 @@ async def test_acknowledge_once_and_report_button(bot: RunningBot, telegram: Fak
 
 async def test_cancel_at_any_step(bot: RunningBot, telegram: FakeTelegram) -> None:
     office, _ = await setup(bot, telegram)
-    await answer(office, "/phatdong", "Bước 1")
-    await answer(office, TITLE, "Bước 2")
+    await begin(office)
     await answer(office, "/huy", "Đã hủy")
     await answer(office, "xin chào", "chưa hiểu")  # out of the flow
     assert await bot.db.fetchval("SELECT COUNT(*) FROM drafts") == 0
@@ -212,8 +231,7 @@ async def test_wrong_kinds_of_answer(bot: RunningBot, telegram: FakeTelegram) ->
 
 async def test_restart_in_the_middle(bot: RunningBot, telegram: FakeTelegram) -> None:
     office, _ = await setup(bot, telegram)
-    await answer(office, "/phatdong", "Bước 1")
-    await answer(office, TITLE, "Bước 2")
+    await begin(office)
     await answer(office, "1234/KH-SGDĐT", "Bước 3")
     await bot.restart()
     await answer(office, "01/09/2023 - 31/05/2024", "Bước 4")  # the same question, resumed
@@ -235,8 +253,7 @@ async def test_district_office_cannot_pick_units_outside_its_district(
 ) -> None:
     await setup(bot, telegram)
     district = await registered(telegram, "0911000002", 5002)
-    await answer(district, "/phatdong", "Bước 1")
-    await answer(district, TITLE, "Bước 2")
+    await begin(district)
     for _ in range(3):
         await district.press("⏭ Bỏ qua")
         await district.expect("Bước")

@@ -8,6 +8,7 @@ import io
 import os
 import signal
 import sys
+from asyncio.subprocess import Process
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,14 @@ def module_env(telegram: FakeTelegram, tmp_path: Path) -> dict[str, str]:
         "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
         "LOG_LEVEL": "DEBUG",
     }
+
+
+async def start_module(env: dict[str, str], workdir: Path, log_name: str) -> Process:
+    """`python -m bot` in the background in `workdir`, its output into `workdir/log_name`."""
+    with (workdir / log_name).open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=workdir, stdout=log, stderr=log
+        )
 
 
 async def test_invites_file_asks_telegram_for_the_username(

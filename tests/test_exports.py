@@ -37,43 +37,13 @@ from storage.people import register_by_phone
 from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import RunningBot
-from tests.helpers import NOW, VN, csv_file
+from tests.helpers import NOW, SURVEY, VN, csv_file
 from tests.test_progress import NH, NL, NP, NT, NTU, REGISTERED, ROWS, SO
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=VN)
 MIDTERM = datetime(2026, 12, 20, 17, 0, tzinfo=VN)
 SURVEY_DEADLINE = datetime(2026, 11, 30, 17, 0, tzinfo=VN)
 TITLE = "Vì người nghèo – Không để ai bị bỏ lại phía sau"
-SURVEY = """
-title: Khảo sát giáo viên
-questions:
-  - key: ghi_chu
-    prompt: Việc đã làm
-  - key: so_hs
-    prompt: Số học sinh được giúp đỡ
-    type: số nguyên
-  - key: kinh_phi
-    prompt: Kinh phí đã vận động (triệu đồng)
-    type: số
-  - key: ty_le
-    prompt: Tỷ lệ lớp tham gia
-    type: phần trăm
-  - key: hoc_bong
-    prompt: Có trao học bổng không?
-    type: có/không
-  - key: muc_do
-    prompt: Mức độ hoàn thành
-    type: lựa chọn
-    choices: [Vượt chỉ tiêu, Đạt chỉ tiêu, Chưa đạt]
-  - key: ngay
-    prompt: Ngày tổ chức
-    type: ngày
-    required: không
-  - key: minh_chung
-    prompt: Minh chứng
-    type: tệp
-    required: không
-"""
 OFFICE, PRINCIPAL_NP, TEACHER_YEN = 7001, 7101, 7102
 WORKBOOK_BUTTON = f"📊 {TITLE}"
 SHEETS = ["Tổng quan", "1. Sơ kết", "2. Khảo sát", "Điển hình tiên tiến", "Gửi kế hoạch"]

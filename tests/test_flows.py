@@ -28,7 +28,7 @@ from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, TWO_DISTRICTS, VN, csv_file
-from tests.test_campaign_launch import TITLE, registered, setup
+from tests.test_campaign_launch import TITLE, begin, registered, setup
 from tests.test_launch_recipients import UNIT_ROUND, walk_to_preview
 from tests.test_report_review import submit_as
 from tests.test_reports import fill_all, open_report
@@ -192,10 +192,7 @@ async def test_a_draft_from_an_older_version_is_lost_not_filled_with_defaults(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
     office, _ = await setup(bot, telegram)
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
+    await begin(office)
     await old_version(bot, "phatdong")
     await office.send("1234/KH-SGDĐT")
     lost = await office.expect("Bản nháp")
@@ -230,10 +227,7 @@ async def test_phatdong_inside_the_flow_asks_the_current_question_again(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
     office, _ = await setup(bot, telegram)
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
+    await begin(office)
     await office.press("⏭ Bỏ qua")
     await office.expect("Bước 3")
     await office.send("/phatdong")

@@ -9,22 +9,14 @@ from formats.forms import parse_form_file
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import RunningBot
 from tests.helpers import VN
-from tests.test_campaign_launch import TITLE, setup
+from tests.test_campaign_launch import begin, setup, skip_to_rounds
 
 NOVEMBER_2026 = datetime(2026, 11, 10, 9, 0, tzinfo=VN)
 
 
 async def to_round_deadline(office: FakeUser, *steps: str) -> None:
     """From a skippable step to the deadline of a per-person round, skipping `steps`."""
-    for step in steps:
-        await office.press("⏭ Bỏ qua")
-        await office.expect(step)
-    await office.press("Tất cả đơn vị")
-    await office.expect("Bước 7")
-    await office.press("Tiếp tục ➡️")
-    await office.expect("Bước 8")
-    await office.press("⏭ Bỏ qua")
-    await office.expect("Bước 9")
+    await skip_to_rounds(office, *steps)
     await office.press("Tổng kết")
     await office.expect("theo từng cá nhân?")
     await office.press("Theo cá nhân (mỗi người trả lời)")
@@ -35,10 +27,7 @@ async def test_prompt_examples_come_from_the_current_school_year(
 ) -> None:
     office, _ = await setup(bot, telegram)
     bot.clock.set(NOVEMBER_2026)
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
+    await begin(office)
     await office.press("⏭ Bỏ qua")
     period = await office.expect("Bước 3")
     assert "ví dụ: 05/09/2026 - 31/05/2027" in period.shown
@@ -64,10 +53,7 @@ async def test_the_sample_form_file_arrives_and_is_accepted(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
     office, _ = await setup(bot, telegram)
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
+    await begin(office)
     await office.press("⏭ Bỏ qua")
     await office.expect("Bước 3")
     await to_round_deadline(office, "Bước 4", "Bước 5", "Bước 6")

@@ -9,7 +9,14 @@ from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, NOW, csv_file
-from tests.test_campaign_launch import TITLE, registered, setup
+from tests.test_campaign_launch import (
+    TITLE,
+    begin,
+    registered,
+    setup,
+    skip_to_roles,
+    skip_to_rounds,
+)
 
 UNIT_ROUND = ("Sơ kết", "Theo đơn vị (hiệu trưởng trả lời)")
 PERSON_ROUND = ("Tổng kết", "Theo cá nhân (mỗi người trả lời)")
@@ -17,19 +24,8 @@ PERSON_ROUND = ("Tổng kết", "Theo cá nhân (mỗi người trả lời)")
 
 async def walk_to_preview(office: FakeUser, *rounds: tuple[str, str]) -> None:
     """/phatdong to the preview: all units, default roles, the given rounds."""
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
-    for step in ("Bước 3", "Bước 4", "Bước 5", "Bước 6"):
-        await office.press("⏭ Bỏ qua")
-        await office.expect(step)
-    await office.press("Tất cả đơn vị")
-    await office.expect("Bước 7")
-    await office.press("Tiếp tục ➡️")
-    await office.expect("Bước 8")
-    await office.press("⏭ Bỏ qua")
-    await office.expect("Bước 9")
+    await begin(office)
+    await skip_to_rounds(office, "Bước 3", "Bước 4", "Bước 5", "Bước 6")
     for number, (name, kind) in enumerate(rounds):
         if number:
             await office.press("➕ Thêm đợt báo cáo")
@@ -129,15 +125,8 @@ async def test_the_default_audience_leaves_office_staff_out(
     assert campaign is not None and campaign.spec.roles == ("principal", "teacher")
 
     # The office can still tick «Văn phòng».
-    await office.send("/phatdong")
-    await office.expect("Bước 1")
-    await office.send(TITLE)
-    await office.expect("Bước 2")
-    for step in ("Bước 3", "Bước 4", "Bước 5", "Bước 6"):
-        await office.press("⏭ Bỏ qua")
-        await office.expect(step)
-    await office.press("Tất cả đơn vị")
-    roles = await office.expect("Bước 7")
+    await begin(office)
+    roles = await skip_to_roles(office, "Bước 3", "Bước 4", "Bước 5", "Bước 6")
     await office.press("⬜ Văn phòng", roles)
     await telegram.wait_until(lambda: roles.has_button("✅ Văn phòng"))
 

@@ -29,20 +29,13 @@ from formats.plan_reader import (
     read_plan_text,
 )
 from formats.plan_text import PlanFormat, PlanReadError, PlanText, plan_text
-from tests.plan_documents import PLANS, docx_bytes
+from tests.plan_documents import PLANS, docx_bytes, plan_bytes
 from tests.plan_expectations import EXPECTED, READ_ON, SEEDS, facts
 
 FORMATS = ("txt", "docx", "pdf")
 
 
-@functools.cache
-def plan_file(name: str, kind: str) -> bytes:
-    source = PLANS / f"{name}.txt"
-    if kind == "txt":
-        return source.read_bytes()
-    if kind == "docx":
-        return docx_bytes(source.read_text(encoding="utf-8"))
-    return source.with_suffix(".pdf").read_bytes()
+plan_file = functools.cache(plan_bytes)  # each file made once for all the tests
 
 
 def read(name: str, kind: str = "txt", today: date | None = None) -> PlanReading:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from storage.people import register_by_phone
 from storage.roster import apply_import
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import BASIC_ROWS, NOW, VN, csv_file
-from tests.test_cli import module_env
+from tests.test_cli import module_env, start_module
 
 OFFICE, LAN, AN = 6001, 6101, 6102  # the Sở's office; a principal who owes; a teacher who answered
 FIRST, SECOND = 14, 5  # the offsets, in seconds before the deadline
@@ -93,13 +92,7 @@ async def test_killed_between_two_offsets_nothing_is_sent_twice(
     for uid in (OFFICE, LAN, AN):
         telegram.user(uid)
 
-    async def start(log_name: str) -> asyncio.subprocess.Process:
-        with (tmp_path / log_name).open("wb") as log:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", env=env, cwd=tmp_path, stdout=log, stderr=log
-            )
-
-    first = await start("first.log")
+    first = await start_module(env, tmp_path, "first.log")
     try:
         await telegram.wait_until(
             lambda: bool(texts(telegram, LAN, "NHẮC HẠN NỘP BÁO CÁO")), timeout=START_UP + FIRST
@@ -113,7 +106,7 @@ async def test_killed_between_two_offsets_nothing_is_sent_twice(
     killed_at = datetime.now(VN)
     assert killed_at < deadline - timedelta(seconds=SECOND), "killed too late to test anything"
 
-    second = await start("second.log")
+    second = await start_module(env, tmp_path, "second.log")
     try:
         await telegram.wait_until(
             lambda: (

@@ -32,6 +32,17 @@ async def _reply_fails(telegram: FakeTelegram, teacher: FakeUser, text: str, the
     await teacher.expect(then)
 
 
+async def _at_last_question(bot: RunningBot, telegram: FakeTelegram) -> FakeUser:
+    """A teacher's report at its files question, one photo sent."""
+    await launch(bot, telegram)
+    teacher = telegram.user(6102)
+    await open_report(teacher)
+    await answer_up_to_files(teacher)
+    await teacher.send_photo(b"\xff\xd8 anh")
+    await teacher.expect("1 tệp")
+    return teacher
+
+
 async def test_baocao_shows_the_question_that_never_arrived(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
@@ -52,12 +63,7 @@ async def test_baocao_shows_the_question_that_never_arrived(
 
 
 async def test_a_summary_lost_on_the_way(bot: RunningBot, telegram: FakeTelegram) -> None:
-    await launch(bot, telegram)
-    teacher = telegram.user(6102)
-    await open_report(teacher)
-    await answer_up_to_files(teacher)
-    await teacher.send_photo(b"\xff\xd8 anh")
-    await teacher.expect("1 tệp")
+    teacher = await _at_last_question(bot, telegram)
     _replies_fail(telegram, teacher)
     await teacher.press("✔️ Xong")
     await teacher.expect("Xin lỗi", timeout=15)
@@ -71,12 +77,7 @@ async def test_a_summary_lost_on_the_way(bot: RunningBot, telegram: FakeTelegram
 
 
 async def test_baocao_shows_the_summary_again(bot: RunningBot, telegram: FakeTelegram) -> None:
-    await launch(bot, telegram)
-    teacher = telegram.user(6102)
-    await open_report(teacher)
-    await answer_up_to_files(teacher)
-    await teacher.send_photo(b"\xff\xd8 anh")
-    await teacher.expect("1 tệp")
+    teacher = await _at_last_question(bot, telegram)
     _replies_fail(telegram, teacher)
     await teacher.press("✔️ Xong")
     await teacher.expect("Xin lỗi", timeout=15)
@@ -91,12 +92,7 @@ async def test_baocao_shows_the_summary_again(bot: RunningBot, telegram: FakeTel
 async def test_a_question_picked_to_correct_that_never_arrived(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
-    await launch(bot, telegram)
-    teacher = telegram.user(6102)
-    await open_report(teacher)
-    await answer_up_to_files(teacher)
-    await teacher.send_photo(b"\xff\xd8 anh")
-    await teacher.expect("1 tệp")
+    teacher = await _at_last_question(bot, telegram)
     await teacher.press("✔️ Xong")
     await teacher.expect("Xem lại")
     await teacher.press("✏️ Sửa")
@@ -118,12 +114,8 @@ async def test_a_returned_report_opened_at_its_summary(
 ) -> None:
     """Opened again, a report sent back shows its summary while its saved step is the first
     question: what is typed there is not taken as an answer to that question."""
-    round_id = await launch(bot, telegram)
-    teacher = telegram.user(6102)
-    await open_report(teacher)
-    await answer_up_to_files(teacher)
-    await teacher.send_photo(b"\xff\xd8 anh")
-    await teacher.expect("1 tệp")
+    teacher = await _at_last_question(bot, telegram)
+    round_id = await bot.db.fetchval("SELECT id FROM rounds")
     await teacher.press("✔️ Xong")
     await teacher.expect("Xem lại")
     await teacher.press("📨 Gửi")

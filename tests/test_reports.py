@@ -216,12 +216,7 @@ async def answer_up_to_files(teacher: FakeUser) -> None:
 async def test_correction_before_the_deadline_keeps_history(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:
-    await launch(bot, telegram)
-    teacher = telegram.user(6102)
-    assert (await open_report(teacher)).contains("Câu 1/8")
-    await fill_all(teacher)
-    await teacher.press("📨 Gửi")
-    await teacher.expect("Đã nộp báo cáo")
+    teacher = await submit_on_time(bot, telegram)
     summary = await open_report(teacher)  # read-only: nothing to send until something changes
     assert "Báo cáo đã nộp" in summary.shown and "Bản 1" in summary.shown
     assert summary.buttons() == [["✏️ Sửa"]]

@@ -105,10 +105,16 @@ class Page:
         return path
 
     def pick(self, name: str) -> None:
-        button = self.driver.find_element(
-            By.XPATH, f"//button[contains(@class,'person')][.//span[@class='name'][.='{name}']]"
-        )
-        button.click()
+        # The list is drawn again whenever an unread count changes (a reminder arriving for
+        # someone): find the button afresh until a click lands on a current one.
+        def clicked() -> bool:
+            self.driver.find_element(
+                By.XPATH,
+                f"//button[contains(@class,'person')][.//span[@class='name'][.='{name}']]",
+            ).click()
+            return True
+
+        self.wait(f"{name} in the list", clicked)
         self.wait(f"{name}'s chat", lambda: self.text("chat-title") == name)
 
     def text(self, element_id: str) -> str:
@@ -129,15 +135,20 @@ class Page:
         return self.wait(f"a message saying {fragment!r}", found)
 
     def press(self, label: str) -> None:
-        """The latest inline button with that label (as a person taps the newest one)."""
-        buttons = self.wait(
-            f"a button {label!r}",
-            lambda: self.driver.find_elements(
+        """The latest inline button with that label (as a person taps the newest one), found
+        afresh until a click lands (a message edited in place is drawn again)."""
+
+        def clicked() -> bool:
+            buttons = self.driver.find_elements(
                 By.XPATH,
                 f"//div[contains(@class,'inline-keyboard')]//button[contains(.,'{label}')]",
-            ),
-        )
-        buttons[-1].click()
+            )
+            if not buttons:
+                return False
+            buttons[-1].click()
+            return True
+
+        self.wait(f"a button {label!r}", clicked)
 
     def type(self, text: str) -> None:
         box = self.driver.find_element(By.ID, "composer-text")

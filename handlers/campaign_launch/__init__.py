@@ -28,7 +28,7 @@ from telegram.ext import (
 from handlers import unit_picker
 from handlers.campaign_launch import fields, plan, preview, rounds
 from handlers.campaign_launch.draft import LAUNCH_FLOW, NAME, OFFSETS_DEFAULT, CampaignDraft, Step
-from handlers.common import BotContext, flow_conversation, require_role, say
+from handlers.common import BotContext, flow_conversation, require_role
 from handlers.flows import Callback, StepHandler
 
 FLOW = NAME  # the conversation's name (and the drafts' flow), as bot/app.py and tests know it
@@ -54,16 +54,9 @@ async def start(update: Update, context: BotContext) -> str:
     return await LAUNCH_FLOW.begin(update, context, CampaignDraft(), Step.TITLE)
 
 
-def _expect(step: Step) -> StepHandler[CampaignDraft]:
-    """Say what kind of answer the step expects (with example dates from today's school
-    year), and stay."""
-    template = _EXPECTED.get(step, "launch_expect_button")
-
-    async def expect(update: Update, context: BotContext, draft: CampaignDraft) -> str:
-        await say(update, template, now=context.clock.now())
-        return step
-
-    return expect
+def _expect(step: Step) -> Callback:
+    """Say what kind of answer the step expects, and stay."""
+    return LAUNCH_FLOW.expect(step, _EXPECTED.get(step, "launch_expect_button"))
 
 
 def _on(step: Step, handler: StepHandler[CampaignDraft]) -> Callback:
@@ -78,7 +71,7 @@ def _text_step(
     ]
     if skippable:
         handlers.append(CallbackQueryHandler(_on(step, handler), pattern=r"^pd:skip$"))
-    handlers.append(MessageHandler(~filters.COMMAND, _on(step, _expect(step))))
+    handlers.append(MessageHandler(~filters.COMMAND, _expect(step)))
     return handlers
 
 
@@ -88,7 +81,7 @@ def _button_step(
     handlers: list[BaseHandler[Any, Any, Any]] = [
         CallbackQueryHandler(_on(step, handler), pattern=pattern) for pattern, handler in pairs
     ]
-    handlers.append(MessageHandler(~filters.COMMAND, _on(step, _expect(step))))
+    handlers.append(MessageHandler(~filters.COMMAND, _expect(step)))
     return handlers
 
 
@@ -168,7 +161,7 @@ def conversation() -> ConversationHandler[BotContext]:
         Step.PREVIEW: [
             CallbackQueryHandler(preview.on_launch, pattern=preview.LAUNCH_PATTERN),
             CallbackQueryHandler(preview.on_cancel_button, pattern=preview.CANCEL_PATTERN),
-            MessageHandler(~filters.COMMAND, _on(Step.PREVIEW, _expect(Step.PREVIEW))),
+            MessageHandler(~filters.COMMAND, _expect(Step.PREVIEW)),
         ],
     }
     entry = CommandHandler("phatdong", start, filters=filters.ChatType.PRIVATE)

@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from handlers import unit_picker
-from handlers.common import BotContext
+from handlers.common import BotContext, inline_keyboard
 from handlers.flows import StepFlow, new_token
 from messages import label
 from storage.campaigns import CampaignSpec, Round, Target
@@ -141,12 +141,6 @@ def following(draft: CampaignDraft, step: Step) -> Step:
     return next((s for s in rest if s not in answered), Step.AUDIENCE)
 
 
-def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
 def skip_row() -> list[tuple[str, str]]:
     return [(label("skip"), "pd:skip")]
 
@@ -156,10 +150,10 @@ def _refusal_keyboard(step: str) -> InlineKeyboardMarkup | None:
     round read from the plan, «Bỏ đợt này» (handlers/campaign_launch/plan.py); to a round's
     reminders, «Giữ mặc định» (rounds.py)."""
     if step == Step.PLAN_ROUND:
-        return keyboard([(label("plan_round_skip"), "pd:plan:drop")])
+        return inline_keyboard([(label("plan_round_skip"), "pd:plan:drop")])
     if step == Step.ROUND_OFFSETS:
-        return keyboard([(label("offsets_default"), OFFSETS_DEFAULT)])
-    return keyboard(skip_row()) if step in SKIPPABLE else None
+        return inline_keyboard([(label("offsets_default"), OFFSETS_DEFAULT)])
+    return inline_keyboard(skip_row()) if step in SKIPPABLE else None
 
 
 LAUNCH_FLOW: StepFlow[CampaignDraft] = StepFlow(

@@ -22,11 +22,17 @@ from handlers.campaign_launch.draft import (
     CampaignDraft,
     Step,
     following,
-    keyboard,
     skip_row,
 )
 from handlers.campaign_launch.plan_fill import settle_rounds
-from handlers.common import BotContext, current_actor, incoming, pressed, say
+from handlers.common import (
+    BotContext,
+    current_actor,
+    incoming,
+    inline_keyboard,
+    pressed,
+    say,
+)
 from handlers.inputs import check_length, parse_period, parse_targets
 from messages import label, render, render_text
 from storage.models import ROLES
@@ -47,7 +53,7 @@ async def on_title(update: Update, context: BotContext, draft: CampaignDraft) ->
 
 @LAUNCH_FLOW.question(Step.PLAN_NUMBER)
 async def ask_plan_number(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_plan_number", keyboard(skip_row()))
+    await say(update, "launch_ask_plan_number", inline_keyboard(skip_row()))
 
 
 async def on_plan_number(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -58,7 +64,7 @@ async def on_plan_number(update: Update, context: BotContext, draft: CampaignDra
 
 @LAUNCH_FLOW.question(Step.PERIOD)
 async def ask_period(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_period", keyboard(skip_row()), now=context.clock.now())
+    await say(update, "launch_ask_period", inline_keyboard(skip_row()), now=context.clock.now())
 
 
 async def on_period(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -70,7 +76,7 @@ async def on_period(update: Update, context: BotContext, draft: CampaignDraft) -
 
 @LAUNCH_FLOW.question(Step.SUMMARY)
 async def ask_summary(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_summary", keyboard(skip_row()))
+    await say(update, "launch_ask_summary", inline_keyboard(skip_row()))
 
 
 async def on_summary(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -81,7 +87,7 @@ async def on_summary(update: Update, context: BotContext, draft: CampaignDraft) 
 
 @LAUNCH_FLOW.question(Step.TARGETS)
 async def ask_targets(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_targets", keyboard(skip_row()))
+    await say(update, "launch_ask_targets", inline_keyboard(skip_row()))
 
 
 async def on_targets(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -95,7 +101,7 @@ async def on_targets(update: Update, context: BotContext, draft: CampaignDraft) 
 
 @LAUNCH_FLOW.question(Step.AUDIENCE)
 async def ask_audience(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    buttons = keyboard(
+    buttons = inline_keyboard(
         [(label("audience_all"), "pd:aud:all")], [(label("audience_pick"), "pd:aud:pick")]
     )
     await say(update, "launch_ask_audience", buttons)
@@ -147,7 +153,7 @@ async def on_units_pressed(update: Update, context: BotContext, draft: CampaignD
 
 @LAUNCH_FLOW.question(Step.CHILDREN)
 async def ask_children(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    buttons = keyboard([(label("yes"), "pd:children:1"), (label("no"), "pd:children:0")])
+    buttons = inline_keyboard([(label("yes"), "pd:children:1"), (label("no"), "pd:children:0")])
     await say(update, "launch_ask_children", buttons)
 
 
@@ -167,7 +173,7 @@ def _roles_keyboard(draft: CampaignDraft) -> list[list[tuple[str, str]]]:
 
 @LAUNCH_FLOW.question(Step.ROLES)
 async def ask_roles(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    await say(update, "launch_ask_roles", keyboard(*_roles_keyboard(draft)))
+    await say(update, "launch_ask_roles", inline_keyboard(*_roles_keyboard(draft)))
 
 
 async def on_role(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -178,7 +184,7 @@ async def on_role(update: Update, context: BotContext, draft: CampaignDraft) -> 
         await LAUNCH_FLOW.save(update, context, draft)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(keyboard(*_roles_keyboard(draft)))
+            await query.message.edit_reply_markup(inline_keyboard(*_roles_keyboard(draft)))
     return Step.ROLES
 
 
@@ -209,7 +215,7 @@ async def on_document(update: Update, context: BotContext, draft: CampaignDraft)
         if document is None:
             return await expect_document(update, context, draft)
         if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
-            await say(update, "launch_document_too_big", keyboard(skip_row()))
+            await say(update, "launch_document_too_big", inline_keyboard(skip_row()))
             return Step.DOCUMENT
         draft.document_file_id = document.file_id
         draft.document_name = document.file_name or "ke_hoach"
@@ -223,10 +229,10 @@ async def expect_document(update: Update, context: BotContext, draft: CampaignDr
     """The document step's question: with the plan file read at step 1 already attached, it
     is shown as done, to keep or to replace by sending another file."""
     if draft.plan is not None and draft.document_file_id:
-        buttons = keyboard([(label("document_keep"), KEEP_DOCUMENT)])
+        buttons = inline_keyboard([(label("document_keep"), KEEP_DOCUMENT)])
         await say(update, "launch_document_attached", buttons, name=draft.document_name)
     else:
-        await say(update, "launch_ask_document", keyboard(skip_row()))
+        await say(update, "launch_ask_document", inline_keyboard(skip_row()))
     return Step.DOCUMENT
 
 

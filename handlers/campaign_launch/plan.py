@@ -31,10 +31,15 @@ from handlers.campaign_launch.draft import (
     Step,
     chat_of,
     following,
-    keyboard,
 )
 from handlers.campaign_launch.fields import copy_path
-from handlers.common import BotContext, incoming, pressed, say
+from handlers.common import (
+    BotContext,
+    incoming,
+    inline_keyboard,
+    pressed,
+    say,
+)
 from handlers.flows import refuse
 from handlers.inputs import InputError, check_length, parse_deadline, parse_period, parse_targets
 from messages import label, render, render_text
@@ -235,7 +240,7 @@ def review_keyboard(draft: CampaignDraft) -> InlineKeyboardMarkup:
     buttons = [(label("plan_fix", field=f), f"{FIX}:{f}") for f in fields]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([(label("plan_ok"), OK)])
-    return keyboard(*rows)
+    return inline_keyboard(*rows)
 
 
 @LAUNCH_FLOW.question(Step.PLAN_REVIEW)
@@ -276,11 +281,11 @@ def _edit_keyboard(draft: CampaignDraft) -> InlineKeyboardMarkup:
         ]  # fmt: skip
         rows.append([(label("plan_rounds_clear"), CLEAR)])
         rows.append([(label("plan_rounds_done"), BACK)])
-        return keyboard(*rows)
+        return inline_keyboard(*rows)
     rows = [[(label("keep"), BACK)]]
     if field != "title":
         rows.append([(label("plan_clear"), CLEAR)])
-    return keyboard(*rows)
+    return inline_keyboard(*rows)
 
 
 def _edit_values(draft: CampaignDraft, context: BotContext) -> dict[str, Any]:
@@ -390,7 +395,7 @@ async def _show_edit_in_place(update: Update, context: BotContext, draft: Campai
 
 
 def round_drop_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([(label("plan_round_skip"), DROP)])
+    return inline_keyboard([(label("plan_round_skip"), DROP)])
 
 
 @LAUNCH_FLOW.question(Step.PLAN_ROUND)

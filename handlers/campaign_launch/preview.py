@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram import Update
 
 from bot.outgoing import send_outgoing
 from handlers.campaign_launch.draft import (
@@ -23,12 +22,20 @@ from handlers.campaign_launch.draft import (
     Step,
     chat_of,
     issuer_unit,
-    keyboard,
 )
 from handlers.campaign_message import campaign_payload
-from handlers.common import BotContext, current_actor, pressed, reschedule, say, wake_sender
-from handlers.flows import END
-from messages import label, render, render_text
+from handlers.common import (
+    BotContext,
+    current_actor,
+    drop_buttons,
+    inline_keyboard,
+    office_actor,
+    reschedule,
+    say,
+    wake_sender,
+)
+from handlers.flows import END, token_pattern
+from messages import label, render
 from storage.campaigns import answers_rounds, launch_campaign, resolve_audience
 from storage.drafts import DraftGone
 from storage.unit_tree import unit_name
@@ -36,13 +43,8 @@ from storage.unit_tree import unit_name
 log = logging.getLogger(__name__)
 LAUNCH = "pd:launch"
 CANCEL = "pd:cancel"
-# With the draft's token; without one, a preview from before tokens: gone all the same.
-LAUNCH_PATTERN = rf"^{LAUNCH}(:[\w-]{{1,32}})?$"
-CANCEL_PATTERN = rf"^{CANCEL}(:[\w-]{{1,32}})?$"
-
-
-def _token(update: Update, prefix: str) -> str:
-    return pressed(update).removeprefix(prefix).removeprefix(":")
+LAUNCH_PATTERN = token_pattern(LAUNCH)
+CANCEL_PATTERN = token_pattern(CANCEL)
 
 
 @LAUNCH_FLOW.question(Step.PREVIEW)
@@ -69,7 +71,7 @@ async def show_preview(update: Update, context: BotContext, draft: CampaignDraft
         chat_of(update),
         render("launch_preview_count", audience=audience, units=len(audience.unit_ids),
                answering=answering if kinds else None, rounds=spec.rounds),
-        reply_markup=keyboard(buttons),
+        reply_markup=inline_keyboard(buttons),
     )  # fmt: skip
 
 
@@ -78,15 +80,13 @@ async def on_launch(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return None
-    actor = await current_actor(update, context)
-    if actor is None or actor.role != "office":
-        await query.answer(render_text("not_allowed_short"), show_alert=True)
+    actor = await office_actor(update, context)
+    if actor is None:
         return None
-    token = _token(update, LAUNCH)
-    draft = await LAUNCH_FLOW.load(update, context)
-    if draft is None or draft.token != token or draft.step != Step.PREVIEW:
-        await query.answer(render_text("launch_gone"), show_alert=True)
-        return draft.step if draft is not None else END
+    draft, state = await LAUNCH_FLOW.pressed_draft(update, context, LAUNCH, "launch_gone",
+                                                   Step.PREVIEW)  # fmt: skip
+    if draft is None:
+        return state
     await query.answer()
     spec = draft.spec(await issuer_unit(context, actor))
     issuer = await unit_name(context.db, spec.issuer_unit_id)
@@ -101,7 +101,7 @@ async def on_launch(update: Update, context: BotContext) -> object:
             progress_chat_id=chat_id,
             progress_message_id=progress.message_id,
             now=context.clock.now(),
-            flow_end=LAUNCH_FLOW.end(update, token),
+            flow_end=LAUNCH_FLOW.end(update, draft.token),
         )
     except DraftGone:  # pressed twice at once: the other press launched it
         await progress.edit_text(render("launch_gone"))
@@ -113,24 +113,11 @@ async def on_launch(update: Update, context: BotContext) -> object:
     await reschedule(context)  # the new rounds' reminders, at once (a failure only logs)
     log.info("campaign %s launched by %s to %s people", campaign_id, actor.telegram_id,
              len(audience.registered))  # fmt: skip
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(None)
-        except TelegramError as exc:
-            log.warning("could not remove the buttons of the launched preview: %s", exc)
+    await drop_buttons(update, "the launched preview")
     return state
 
 
-async def on_cancel_button(update: Update, context: BotContext) -> object:
-    """«✖️ Hủy» under a preview: cancels that draft, and only that one."""
-    query = update.callback_query
-    if query is None:
-        return None
-    draft = await LAUNCH_FLOW.load(update, context)
-    if draft is None or draft.token != _token(update, CANCEL):
-        await query.answer(render_text("launch_gone"), show_alert=True)
-        return draft.step if draft is not None else END
-    return await cancel(update, context)
+on_cancel_button = LAUNCH_FLOW.cancel_button(CANCEL, "launch_gone", "launch_cancelled")
 
 
 async def cancel(update: Update, context: BotContext) -> int:

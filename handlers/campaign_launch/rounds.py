@@ -22,9 +22,14 @@ from handlers.campaign_launch.draft import (
     CampaignDraft,
     Step,
     chat_of,
-    keyboard,
 )
-from handlers.common import BotContext, incoming, pressed, say
+from handlers.common import (
+    BotContext,
+    incoming,
+    inline_keyboard,
+    pressed,
+    say,
+)
 from handlers.inputs import check_length, parse_deadline, parse_round_offsets
 from messages import label, render, sample_file
 from storage.campaigns import FORMS
@@ -35,7 +40,7 @@ SAMPLE_FORM = "mau_bao_cao.yaml"
 
 @LAUNCH_FLOW.question(Step.ROUND_NAME)
 async def ask_round_name(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    buttons = keyboard(
+    buttons = inline_keyboard(
         [(label("round_midterm"), "pd:rname:mid"), (label("round_final"), "pd:rname:final")],
         [(label("round_none"), "pd:rounds:none")],
     )
@@ -57,7 +62,7 @@ async def on_round_name(update: Update, context: BotContext, draft: CampaignDraf
 
 @LAUNCH_FLOW.question(Step.ROUND_KIND)
 async def ask_round_kind(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    buttons = keyboard(
+    buttons = inline_keyboard(
         [(label("kind_unit"), "pd:kind:unit")], [(label("kind_person"), "pd:kind:person")]
     )
     await say(update, "launch_ask_round_kind", buttons, name=draft.round_name)
@@ -85,7 +90,7 @@ async def on_round_deadline(update: Update, context: BotContext, draft: Campaign
 async def ask_round_form(update: Update, context: BotContext, draft: CampaignDraft) -> None:
     rows = [[(label("form_name", form=form), f"pd:form:{form}")] for form in FORMS]
     rows.append([(label("form_custom"), "pd:form:custom")])
-    await say(update, "launch_ask_round_form", keyboard(*rows))
+    await say(update, "launch_ask_round_form", inline_keyboard(*rows))
 
 
 async def on_round_form(update: Update, context: BotContext, draft: CampaignDraft) -> str:
@@ -153,7 +158,7 @@ async def ask_round_offsets(update: Update, context: BotContext, draft: Campaign
         raise ValueError("the reminders step without a round")
     item = draft.rounds[-1]
     await say(update, "launch_ask_round_offsets",
-              keyboard([(label("offsets_default"), OFFSETS_DEFAULT)]), name=item["name"],
+              inline_keyboard([(label("offsets_default"), OFFSETS_DEFAULT)]), name=item["name"],
               deadline=datetime.fromisoformat(item["deadline"]),
               default=context.config.reminder_offsets)  # fmt: skip
 
@@ -176,7 +181,7 @@ async def on_round_offsets(update: Update, context: BotContext, draft: CampaignD
 
 @LAUNCH_FLOW.question(Step.ROUND_MORE)
 async def ask_round_more(update: Update, context: BotContext, draft: CampaignDraft) -> None:
-    buttons = keyboard(
+    buttons = inline_keyboard(
         [(label("round_more"), "pd:rounds:more")], [(label("next"), "pd:rounds:done")]
     )
     await say(update, "launch_ask_round_more", buttons, rounds=draft.spec(None).rounds)
