@@ -337,6 +337,7 @@ class _Injection:
     retry_after: int | None
     times: int
     chat_id: int | None
+    text_contains: str | None = None
 
 
 @dataclass
@@ -865,8 +866,10 @@ class FakeTelegram:
         retry_after: int | None = None,
         times: int = 1,
         chat_id: int | None = None,
+        text_contains: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` (optionally only for `chat_id`) fail."""
+        """Make the next `times` calls of `method` (optionally only for `chat_id`, only those
+        whose text or caption contains `text_contains`) fail."""
         if status == 429:
             retry_after = 1 if retry_after is None else retry_after
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -879,6 +882,7 @@ class FakeTelegram:
                 retry_after=retry_after if status == 429 else None,
                 times=times,
                 chat_id=chat_id,
+                text_contains=text_contains,
             )
         )
 
@@ -1161,6 +1165,10 @@ class FakeTelegram:
                 continue
             if injection.chat_id is not None and params.get("chat_id") != injection.chat_id:
                 continue
+            if injection.text_contains is not None:
+                said = str(params.get("text") or params.get("caption") or "")
+                if injection.text_contains not in said:
+                    continue
             injection.times -= 1
             if injection.times <= 0:
                 self._injections.remove(injection)
