@@ -13,7 +13,7 @@ from storage.text import clean, strip_invisible
 from tests.fake_telegram import FakeTelegram
 from tests.harness import ADMIN_ID, RunningBot
 from tests.helpers import BASIC_ROWS, csv_file
-from tests.test_campaign_launch import answer, setup
+from tests.test_campaign_launch import answer, begin, setup, skip_to_roles
 from tests.test_reports import answer_up_to_files, launch, open_report
 
 # Zero-width space, joiners, word joiner, BOM, soft hyphen, a Hangul filler, no-break space.
@@ -57,6 +57,19 @@ async def test_a_title_of_zero_width_spaces(bot: RunningBot, telegram: FakeTeleg
     await answer(office, "/phatdong", "Bước 1")
     await answer(office, "\u200b\u200b\u200b\u200b\u200b", "quá ngắn")
     await answer(office, "Vì người nghèo", "Bước 2")
+
+
+async def test_an_empty_plan_document_is_refused(bot: RunningBot, telegram: FakeTelegram) -> None:
+    office, _ = await setup(bot, telegram)
+    await begin(office)
+    await skip_to_roles(office, "Bước 3", "Bước 4", "Bước 5", "Bước 6")
+    await office.press("Tiếp tục ➡️")
+    await office.expect("Bước 8")
+    await office.send_document("ke_hoach.pdf", b"", "application/pdf")
+    refused = await office.expect("trống (0 byte)")
+    assert refused.has_button("⏭ Bỏ qua")  # the step stays, nothing else is lost
+    await office.send_document("ke_hoach.pdf", b"%PDF-1.4 ke hoach", "application/pdf")
+    await office.expect("Bước 9")
 
 
 async def test_a_report_answer_of_zero_width_spaces(

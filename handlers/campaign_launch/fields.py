@@ -33,7 +33,7 @@ from handlers.common import (
     pressed,
     say,
 )
-from handlers.inputs import check_length, parse_period, parse_targets
+from handlers.inputs import InputError, check_length, parse_period, parse_targets
 from messages import label, render, render_text
 from storage.models import ROLES
 
@@ -214,6 +214,8 @@ async def on_document(update: Update, context: BotContext, draft: CampaignDraft)
         document = incoming(update).document
         if document is None:
             return await expect_document(update, context, draft)
+        if document.file_size == 0:  # nothing to send on to anyone (issue 11.7)
+            raise InputError("file_empty", {"name": document.file_name or "ke_hoach"})
         if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
             await say(update, "launch_document_too_big", inline_keyboard(skip_row()))
             return Step.DOCUMENT
