@@ -72,6 +72,10 @@ MAX_TEXT_LENGTH: Final = 4096  # sendMessage text: 1-4096 characters
 MAX_CAPTION_LENGTH: Final = 1024  # captions: 0-1024 characters
 MAX_RAW_TEXT_BYTES: Final = 1 << 15  # Client::get_formatted_text: "Text is too long"
 MAX_DOWNLOAD_SIZE: Final = 20 * 1024 * 1024  # getFile: up to 20 MB
+MAX_UPLOAD_SIZE: Final = 50 * 1024 * 1024  # the Bot API page: "files of any type of up to 50 MB"
+# td's FileType of what a file id names (td/telegram/files/FileType.cpp): a photo's id cannot
+# be sent as a document nor the reverse (FileManager::from_persistent_id_v23).
+_FILE_TYPES: Final = {"documents": "Document", "photos": "Photo", "stickers": "Sticker"}
 MAX_CALLBACK_DATA: Final = 64  # InlineKeyboardButton.callback_data: 1-64 bytes
 MAX_CALLBACK_ANSWER: Final = 200  # answerCallbackQuery text: 0-200 characters
 MAX_DESCRIPTION: Final = 512  # setMyDescription: 0-512 characters
@@ -919,6 +923,10 @@ class FakeTelegram:
         """Register a file; returns a Telegram Document dict."""
         return self._register_file(content, file_name, mime_type, "documents").document()
 
+    def add_photo(self, content: bytes) -> list[JSON]:
+        """Register a photo; returns its Telegram PhotoSize list (send it by the last's id)."""
+        return self._register_file(content, "photo.jpg", "image/jpeg", "photos").photo_sizes()
+
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -1308,12 +1316,21 @@ class FakeTelegram:
             if upload is None:
                 raise _bad_request("wrong file identifier/HTTP URL specified")
         if upload is not None:
+            if not upload.content:  # td/telegram/files/FileLoaderUtils.cpp
+                raise _bad_request("file must be non-empty")
+            if len(upload.content) > MAX_UPLOAD_SIZE:
+                raise ApiError(413, "Request Entity Too Large")
             return self._register_file(
                 upload.content, upload.filename, upload.content_type, folder
             )
         if isinstance(value, str) and value:
             if value in self._files:
-                return self._files[value]
+                stored = self._files[value]
+                real = _FILE_TYPES.get(stored.file_path.split("/", 1)[0], "Document")
+                wanted = _FILE_TYPES.get(folder, "Document")
+                if real != wanted:
+                    raise _bad_request(f"can't use file of type {real} as {wanted}")
+                return stored
             if value.startswith(("http://", "https://")):
                 name = PurePosixPath(value.split("?")[0]).name or "file"
                 return self._register_file(b"", name, "application/octet-stream", folder)

@@ -747,8 +747,26 @@ async def test_caption_rules(tg: FakeTelegram, bot: Bot) -> None:
         LAN, InputFile(b"x", filename="a.txt"), caption="<i>Tệp</i>", parse_mode="HTML"
     )
     assert sent.caption == "Tệp"
-    photo = await bot.send_photo(BINH, tg.add_file(b"jpg", "a.jpg", "image/jpeg")["file_id"])
+    photo = await bot.send_photo(BINH, tg.add_photo(b"jpg")[-1]["file_id"])
     assert photo.caption is None
+
+
+async def test_files_sent_as_telegram_takes_them(tg: FakeTelegram, bot: Bot) -> None:
+    """A file id is used as its own type (FileManager::from_persistent_id_v23); an uploaded
+    file must have content (FileLoaderUtils.cpp) and at most 50 MB (the Bot API page)."""
+    document = tg.add_file(b"%PDF-1.4", "ke_hoach.pdf", "application/pdf")["file_id"]
+    photo = tg.add_photo(b"\xff\xd8 anh")[-1]["file_id"]
+    assert (await bot.send_document(LAN, document)).document is not None
+    assert (await bot.send_photo(LAN, photo)).photo
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type photo as document"):
+        await bot.send_document(LAN, photo)
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type document as photo"):
+        await bot.send_photo(LAN, document)
+    with pytest.raises(BadRequest, match=r"(?i)file must be non-empty"):
+        await bot.send_document(LAN, InputFile(b"", filename="trong.txt"))
+    big = InputFile(b"\0" * (50 * 1024 * 1024 + 1), filename="lon.zip")
+    with pytest.raises(NetworkError, match="Request Entity Too Large"):
+        await bot.send_document(LAN, big)
 
 
 @pytest.mark.parametrize(
