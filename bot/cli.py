@@ -160,7 +160,7 @@ async def _export(config: Config, path: Path, campaign_id: int | None) -> int:
     """The same workbook as /xuat, for one campaign or every launched one (oldest first),
     over every unit."""
     from formats.workbook import build_workbook
-    from handlers.nominations import FIELDS, field_names
+    from handlers.nominations import export_words
     from storage.campaigns import campaigns_visible
     from storage.db import Database
     from storage.exports import assemble_export, read_export
@@ -175,9 +175,9 @@ async def _export(config: Config, path: Path, campaign_id: int | None) -> int:
         source = await read_export(db, chosen, None)
     finally:
         await db.close()
-    fields = dict(zip(FIELDS, field_names(), strict=True))
     now = datetime.now(UTC)
-    data = await asyncio.to_thread(assemble_export, source, now, config.timezone, fields)
+    words = export_words()
+    data = await asyncio.to_thread(assemble_export, source, now, config.timezone, words)
     content = await asyncio.to_thread(build_workbook, data)
     try:
         path.write_bytes(content)

@@ -40,7 +40,7 @@ OFFSETS = (10, 3)  # days before the quarter's last day
 def prompt_payload(quarter: Quarter, unit_name: str, left: int) -> OutgoingMessage:
     text = render("quarter_prompt", quarter=quarter, unit_name=unit_name, days_left=left)
     button = (label("nomination_prompt_open", quarter=quarter), f"dh:open:{quarter.key}")
-    return outbox_message(text, [[button]], title="nhắc đề nghị điển hình")
+    return outbox_message(text, [[button]], title=label("outbox_title", kind="quarter_prompt"))
 
 
 class QuarterPrompts:

@@ -379,7 +379,7 @@ class ReminderTexts:
             if shown == 0 or length <= MAX_MESSAGE_LENGTH:
                 break
             shown -= 1
-        return Composed(self.parts, tuple(chosen), title="nhắc hạn")
+        return Composed(self.parts, tuple(chosen), title=label("outbox_title", kind="reminder"))
 
     def payload(self, items: Sequence[Owed], more: int = 0) -> OutgoingMessage:
         """The same reminder as one message of its own."""
@@ -405,7 +405,7 @@ def staff_payload(item: Owed, unit_name: str, entries: Sequence[Expected]) -> Ou
             "overdue_staff", item=item, unit_name=unit_name, entries=entries, shown=n
         ),
     )
-    return outbox_message(text, title="quá hạn")
+    return outbox_message(text, title=label("outbox_title", kind="overdue"))
 
 
 # ---- reminders and overdue notices ----------------------------------------------------
@@ -831,7 +831,7 @@ def digest_payload(
             since=local_since, yesterday=yesterday, today=today, shown=shown,
         )  # fmt: skip
 
-    return outbox_message(_most_that_fit(most, text), title="tổng hợp")
+    return outbox_message(_most_that_fit(most, text), title=label("outbox_title", kind="digest"))
 
 
 def default_sources(config: Config) -> list[Any]:

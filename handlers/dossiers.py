@@ -54,7 +54,9 @@ from storage.models import Actor
 
 FLOW = "hoso"
 MAX_FILES = 10  # per part
-FILES_QUESTION = Question("ho_so", "Hồ sơ", QuestionType.FILES, max_files=MAX_FILES)
+FILES_QUESTION = Question(
+    "ho_so", label("question_name", key="ho_so"), QuestionType.FILES, max_files=MAX_FILES
+)
 
 
 class Step(StrEnum):

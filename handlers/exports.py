@@ -39,7 +39,7 @@ from handlers.common import (
     say,
     seeing,
 )
-from handlers.nominations import FIELDS, field_names
+from handlers.nominations import export_words
 from messages import label, render
 from storage.access import scope_unit_ids
 from storage.campaigns import Campaign, campaigns_visible, get_campaign
@@ -177,10 +177,10 @@ async def _workbook(
         now, timezone = context.clock.now(), context.config.timezone
         answers = sum(len(item.answers) for item in source.rounds)
 
-        fields = dict(zip(FIELDS, field_names(), strict=True))
+        words = export_words()
 
         def build(progress: Callable[[int, int], None]) -> bytes:
-            return build_workbook(assemble_export(source, now, timezone, fields), progress)
+            return build_workbook(assemble_export(source, now, timezone, words), progress)
 
         name = file_name("ket_qua", campaign.spec.title, now.astimezone(timezone), "xlsx")
         caption = render("export_caption", campaign=campaign, rounds=len(campaign.rounds),

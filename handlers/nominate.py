@@ -87,10 +87,18 @@ FLOW = "dienhinh"
 PAGE_SIZE = 8
 SHOWN_CAMPAIGNS = 8
 MAX_FILES = 10
-NAME_QUESTION = Question("ten", "Họ tên", QuestionType.TEXT, max_length=100)
-COLLECTIVE_QUESTION = Question("tap_the", "Tên tập thể", QuestionType.TEXT, max_length=150)
-POSITION_QUESTION = Question("chuc_vu", "Chức vụ", QuestionType.TEXT, max_length=100)
-SUMMARY_QUESTION = Question("tom_tat", "Tóm tắt thành tích", QuestionType.TEXT, max_length=2000)
+NAME_QUESTION = Question(
+    "ten", label("question_name", key="ten"), QuestionType.TEXT, max_length=100
+)
+COLLECTIVE_QUESTION = Question(
+    "tap_the", label("question_name", key="tap_the"), QuestionType.TEXT, max_length=150
+)
+POSITION_QUESTION = Question(
+    "chuc_vu", label("question_name", key="chuc_vu"), QuestionType.TEXT, max_length=100
+)
+SUMMARY_QUESTION = Question(
+    "tom_tat", label("question_name", key="tom_tat"), QuestionType.TEXT, max_length=2000
+)
 FILES_QUESTION = Question(
     "minh_chung", "Minh chứng", QuestionType.FILES, required=False, max_files=MAX_FILES
 )
@@ -573,8 +581,8 @@ async def on_text(update: Update, context: BotContext) -> Step | int:
             draft.position = str(parse_answer(POSITION_QUESTION, text))
             return await _next(update, context, draft)
         if step is Step.FIELD:
-            question = Question("linh_vuc", "Lĩnh vực", QuestionType.CHOICE,
-                                choices=field_names())  # fmt: skip
+            prompt = label("question_name", key="linh_vuc")
+            question = Question("linh_vuc", prompt, QuestionType.CHOICE, choices=field_names())
             draft.area = FIELDS[field_names().index(str(parse_answer(question, text)))]
             return await _next(update, context, draft)
         if step is Step.SUMMARY:

@@ -14,6 +14,7 @@ from handlers.common import BotContext, inline_keyboard, reply
 from messages import fits, label, most_that_fit, render
 from storage.campaigns import audience_unit_ids, get_campaign
 from storage.dossiers import dossier_rounds, dossiers_of
+from storage.exports import ExportWords
 from storage.models import Actor
 from storage.nominations import (
     Card,
@@ -39,6 +40,11 @@ def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
 
 def field_names() -> tuple[str, ...]:
     return tuple(label("nomination_field", key=key) for key in FIELDS)
+
+
+def export_words() -> ExportWords:
+    """The workbook's words for nomination fields and for a decision by an admin."""
+    return ExportWords(dict(zip(FIELDS, field_names(), strict=True)), label("decided_by_admin"))
 
 
 def current_quarter(context: BotContext) -> Quarter:

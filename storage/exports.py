@@ -324,8 +324,18 @@ def _delivery_rows(source: ExportSource, item: CampaignSource, order: _Order) ->
     return rows
 
 
+@dataclass(frozen=True)
+class ExportWords:
+    """How offices word what storage keeps as keys (labels.j2): each nomination field, and who
+    decided when no roster person did (an OFFICE_ADMIN_IDS admin); the key itself when
+    missing."""
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    admin: str = ""
+
+
 def _nomination_rows(
-    source: ExportSource, order: _Order, field_names: Mapping[str, str]
+    source: ExportSource, order: _Order, words: ExportWords
 ) -> list[NominationRow]:
     rows = [row for row in source.nominations if _in(source.scope, row[1])]
     rows = order.sort(rows, lambda row: row[1], lambda row: row[6])
@@ -335,12 +345,12 @@ def _nomination_rows(
         event, who, where, why, at = source.decisions.get(row[0], ("", "", "", "", None))
         decided_by = ""
         if event:
-            decided_by = (who or "Quản trị viên") + (f" ({where})" if where else "")
+            decided_by = (who or words.admin) + (f" ({where})" if where else "")
         shaped.append(
             NominationRow(
                 quarter=Quarter(row[3], row[4]).label, unit_name=row[2],
                 nominee=row[6], kind=row[5], position=row[7],
-                field=field_names.get(row[8], row[8]), summary=row[9],
+                field=words.fields.get(row[8], row[8]), summary=row[9],
                 evidence=tuple(int(i) for i in json.loads(row[10] or "[]")),
                 campaign_title=row[11] or "", nominator=row[12] or "",
                 filed_at=datetime.fromisoformat(row[13]), status=row[14], waiting_at=row[15],
@@ -353,10 +363,9 @@ def _nomination_rows(
 
 def assemble_export(
     source: ExportSource, now: datetime, timezone: tzinfo,
-    field_names: Mapping[str, str] | None = None,
+    words: ExportWords | None = None,
 ) -> ExportData:  # fmt: skip
-    """The workbook's data, typed and in order (run in the worker thread). `field_names`:
-    how offices word each nomination field key (labels.j2); the key itself when missing."""
+    """The workbook's data, typed and in order (run in the worker thread)."""
     order = _Order(source.order)
     rounds = tuple(
         RoundExport(
@@ -372,7 +381,7 @@ def assemble_export(
         for item in source.rounds
     )
     delivery = [row for item in source.campaigns for row in _delivery_rows(source, item, order)]
-    nominations = _nomination_rows(source, order, field_names or {})
+    nominations = _nomination_rows(source, order, words or ExportWords())
     return ExportData(now, timezone, rounds, delivery, source.evidence_names, nominations)
 
 
